@@ -1,0 +1,326 @@
+"""Load landing-folder files into `raw.<source>__<table>`, schema-checked and idempotent.
+
+For each file not loaded before (by path and SHA-256) we read it with DuckDB,
+check its columns against the contract, validate every value's type, and then,
+in one transaction, append the good rows to the raw table, the bad rows to
+`raw._quarantine_rows` (with file, line, column and reason) and a line to
+`raw._load_log`. A file whose columns do not match the contract (a missing
+required column, an unknown extra column) is copied to the quarantine folder
+with a `.reason.txt` next to it and loads nothing. Either way, rows loaded by
+earlier runs are never touched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+
+from dagster_project.contract import Table
+
+FORMAT_BY_SUFFIX = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".parquet": "parquet"}
+META_COLUMNS = (
+    ("_load_id", "VARCHAR"),
+    ("_source_file", "VARCHAR"),
+    ("_source_line", "BIGINT"),
+    ("_loaded_at", "TIMESTAMPTZ"),
+)
+MAX_ISSUES_REPORTED = 20
+
+
+@dataclass
+class Issue:
+    """One problem with the input, phrased for the person who has to fix it."""
+
+    file: str
+    line: int | None
+    column: str | None
+    reason: str
+    record: str | None = None
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.line is not None:
+            where += f", line {self.line}"
+        if self.column:
+            where += f", column '{self.column}'"
+        return f"{where}: {self.reason}"
+
+
+@dataclass
+class LoadResult:
+    table: str
+    load_id: str
+    files_loaded: int = 0
+    files_skipped: int = 0
+    files_quarantined: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    issues: list[Issue] = field(default_factory=list)
+
+    @property
+    def clean(self) -> bool:
+        return not self.issues
+
+
+class FileRejected(Exception):
+    """The whole file cannot be loaded (schema drift, unreadable)."""
+
+
+def ensure_schema(conn: duckdb.DuckDBPyConnection, table: Table) -> None:
+    conn.execute("create schema if not exists raw")
+    conn.execute(
+        """create table if not exists raw._load_log (
+            load_id varchar, table_name varchar, file_path varchar, checksum varchar, file_format varchar,
+            extract_date varchar, status varchar, rows_loaded bigint, rows_quarantined bigint,
+            message varchar, loaded_at timestamptz)"""
+    )
+    conn.execute(
+        """create table if not exists raw._quarantine_rows (
+            load_id varchar, table_name varchar, file_path varchar, line bigint, column_name varchar,
+            reason varchar, record varchar, quarantined_at timestamptz)"""
+    )
+    cols = ", ".join(f'"{c.name}" {c.duckdb_type}' for c in table.columns)
+    meta = ", ".join(f"{n} {t}" for n, t in META_COLUMNS)
+    conn.execute(f"create table if not exists raw.{table.raw_name} ({cols}, {meta})")
+    existing = {r[0] for r in conn.execute(
+        "select column_name from information_schema.columns where table_schema = 'raw' and table_name = ?",
+        [table.raw_name],
+    ).fetchall()}
+    for c in table.columns:  # the contract grew a column: add it, older rows get null
+        if c.name not in existing:
+            conn.execute(f'alter table raw.{table.raw_name} add column "{c.name}" {c.duckdb_type}')
+
+
+def discover(landing_dir: Path, table: Table) -> list[Path]:
+    base = landing_dir / table.source / table.name
+    if not base.is_dir():
+        return []
+    return sorted(p for p in base.glob("*/*") if p.is_file() and p.suffix.lower() in FORMAT_BY_SUFFIX)
+
+
+def sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _sql_str(s: str) -> str:
+    return "'" + s.replace("'", "''") + "'"
+
+
+def _read_into_incoming(conn: duckdb.DuckDBPyConnection, path: Path, fmt: str, rel: str) -> list[Issue]:
+    """Create temp table `_incoming` (the file's own columns + `_line`); return line-level read errors."""
+    p = _sql_str(str(path))
+    issues: list[Issue] = []
+    conn.execute("drop table if exists _incoming")
+    if fmt == "csv":
+        conn.execute("drop table if exists _csv_rejects; drop table if exists _csv_scans")
+        try:
+            conn.execute(
+                f"""create temp table _raw_csv as select * from read_csv({p}, all_varchar = true, header = true,
+                    auto_detect = true, strict_mode = true, store_rejects = true,
+                    rejects_table = '_csv_rejects', rejects_scan = '_csv_scans')"""
+            )
+        except duckdb.Error as e:
+            raise FileRejected(f"cannot be read as CSV: {e}") from e
+        rejects = conn.execute(
+            "select line, any_value(column_name), string_agg(error_type || ': ' || error_message, '; '), any_value(csv_line) "
+            "from _csv_rejects group by line order by line"
+        ).fetchall()
+        for line, col, msg, text in rejects:
+            issues.append(Issue(rel, int(line), col, f"malformed CSV line ({msg}): {text!r}", text))
+        # DuckDB keeps file order; map the k-th good row back to its line, skipping rejected lines
+        conn.execute("create or replace temp table _rej_lines (good_before bigint)")
+        for j, (line, *_rest) in enumerate(rejects):
+            conn.execute("insert into _rej_lines values (?)", [int(line) - 2 - j])
+        conn.execute(
+            """create temp table _incoming as select r.*, r.rowid + 2
+                 + (select count(*) from _rej_lines where good_before <= r.rowid) as _line from _raw_csv r"""
+        )
+        conn.execute("drop table _raw_csv")
+    elif fmt == "jsonl":
+        try:
+            conn.execute(
+                f"""create temp table _lines as select column0 as text, row_number() over () as _line
+                    from read_csv({p}, columns = {{'column0': 'VARCHAR'}}, header = false, delim = '\\x1f',
+                                  quote = '', escape = '', strict_mode = false, auto_detect = false)"""
+            )
+        except duckdb.Error as e:
+            raise FileRejected(f"cannot be read as JSON lines: {e}") from e
+        bad = conn.execute(
+            "select _line, text from _lines where not (case when json_valid(text) then json_type(text) = 'OBJECT' else false end) "
+            "and trim(text) <> '' order by _line"
+        ).fetchall()
+        for line, text in bad:
+            issues.append(Issue(rel, int(line), None, f"malformed JSON line: {text[:200]!r}", text))
+        conn.execute(
+            "delete from _lines where not (case when json_valid(text) then json_type(text) = 'OBJECT' else false end)"
+        )
+        keys = [r[0] for r in conn.execute(
+            "select k from (select distinct unnest(json_keys(text)) as k from _lines) order by k"
+        ).fetchall()]
+        if keys:
+            cols = ", ".join(f"json_extract_string(text, {_sql_str('$.' + _json_path(k))}) as \"{k}\"" for k in keys)
+            conn.execute(f"create temp table _incoming as select {cols}, _line from _lines order by _line")
+        else:
+            conn.execute("create temp table _incoming as select _line from _lines")
+        conn.execute("drop table _lines")
+    else:
+        try:
+            conn.execute(
+                f"create temp table _incoming as select * exclude (file_row_number), file_row_number + 1 as _line "
+                f"from read_parquet({p}, file_row_number = true)"
+            )
+        except duckdb.Error as e:
+            raise FileRejected(f"cannot be read as Parquet: {e}") from e
+    return issues
+
+
+def _json_path(key: str) -> str:
+    return '"' + key.replace('"', '\\"') + '"'
+
+
+def _check_columns(conn: duckdb.DuckDBPyConnection, table: Table) -> list[str]:
+    """Compare the file's columns with the contract; return the contract columns the file lacks (optional ones)."""
+    present = [r[0] for r in conn.execute("select column_name from (describe _incoming)").fetchall() if r[0] != "_line"]
+    expected = set(table.column_names)
+    extra = [c for c in present if c not in expected]
+    missing_required = [c for c in table.required_columns if c not in present]
+    problems = []
+    if missing_required:
+        problems.append(f"missing required column(s) {', '.join(missing_required)}")
+    if extra:
+        problems.append(
+            f"unknown column(s) {', '.join(extra)} not in the contract (schema drift: add them to "
+            "dagster_project/contract.py and docs/sources.md, or fix the export)"
+        )
+    if problems:
+        raise FileRejected("; ".join(problems) + f". Expected columns: {', '.join(table.column_names)}")
+    return [c for c in table.column_names if c not in present]
+
+
+def _row_errors_sql(table: Table, absent: list[str]) -> str:
+    parts = []
+    for c in table.columns:
+        if c.name in absent:
+            continue
+        col = f'"{c.name}"'
+        if c.required:
+            parts.append(
+                f"select _line, '{c.name}' as column_name, 'required value is missing' as reason from _incoming where {col} is null"
+            )
+        parts.append(
+            f"select _line, '{c.name}', 'cannot read ' || {_quote_value(col)} || ' as {c.type}' from _incoming "
+            f"where {col} is not null and try_cast({col} as {c.duckdb_type}) is null"
+        )
+    return " union all ".join(parts)
+
+
+def _quote_value(col: str) -> str:
+    return f"'''' || cast({col} as varchar) || ''''"
+
+
+def load_file(conn: duckdb.DuckDBPyConnection, table: Table, path: Path, rel: str, checksum: str,
+              load_id: str, loaded_at: datetime) -> tuple[int, int, list[Issue]]:
+    fmt = FORMAT_BY_SUFFIX[path.suffix.lower()]
+    read_issues = _read_into_incoming(conn, path, fmt, rel)
+    absent = _check_columns(conn, table)
+    conn.execute(f"create or replace temp table _row_errors as {_row_errors_sql(table, absent)}")
+    value_issues = [
+        Issue(rel, int(line), col, reason)
+        for line, col, reason in conn.execute(
+            "select _line, column_name, reason from _row_errors order by _line, column_name"
+        ).fetchall()
+    ]
+    select_cols = []
+    for c in table.columns:
+        select_cols.append(f"cast(null as {c.duckdb_type})" if c.name in absent else f'cast("{c.name}" as {c.duckdb_type})')
+    target_cols = ", ".join([f'"{c}"' for c in table.column_names] + [n for n, _ in META_COLUMNS])
+    extract_date = path.parent.name
+    conn.execute("begin transaction")
+    try:
+        conn.execute(
+            f"""insert into raw.{table.raw_name} ({target_cols})
+                select {', '.join(select_cols)}, ?, ?, _line, ?
+                from _incoming where _line not in (select _line from _row_errors) order by _line""",
+            [load_id, rel, loaded_at],
+        )
+        loaded = conn.execute(f"select count(*) from raw.{table.raw_name} where _load_id = ? and _source_file = ?",
+                              [load_id, rel]).fetchone()[0]
+        all_issues = read_issues + value_issues
+        for issue in all_issues:
+            record = issue.record
+            if record is None and issue.line is not None:
+                row = conn.execute(
+                    "select to_json(i)::varchar from (select * exclude (_line) from _incoming where _line = ?) i",
+                    [issue.line],
+                ).fetchone()
+                record = row[0] if row else None
+            conn.execute(
+                "insert into raw._quarantine_rows values (?, ?, ?, ?, ?, ?, ?, ?)",
+                [load_id, table.raw_name, rel, issue.line, issue.column, issue.reason, record, loaded_at],
+            )
+        bad_lines = len({i.line for i in all_issues})
+        conn.execute(
+            "insert into raw._load_log values (?, ?, ?, ?, ?, ?, 'loaded', ?, ?, ?, ?)",
+            [load_id, table.raw_name, rel, checksum, fmt, extract_date, loaded, bad_lines,
+             f"{len(all_issues)} problem(s)" if all_issues else None, loaded_at],
+        )
+        conn.execute("commit")
+    except Exception:
+        conn.execute("rollback")
+        raise
+    finally:
+        conn.execute("drop table if exists _incoming; drop table if exists _row_errors")
+    return loaded, bad_lines, read_issues + value_issues
+
+
+def quarantine_file(conn: duckdb.DuckDBPyConnection, table: Table, path: Path, rel: str, checksum: str,
+                    load_id: str, loaded_at: datetime, reason: str, quarantine_dir: Path) -> Issue:
+    target = quarantine_dir / rel
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(path, target)
+    target.with_name(target.name + ".reason.txt").write_text(f"{reason}\n")
+    conn.execute(
+        "insert into raw._load_log values (?, ?, ?, ?, ?, ?, 'quarantined', 0, null, ?, ?)",
+        [load_id, table.raw_name, rel, checksum, FORMAT_BY_SUFFIX[path.suffix.lower()], path.parent.name, reason, loaded_at],
+    )
+    return Issue(rel, None, None, f"file quarantined to {target}: {reason}")
+
+
+def load_table(conn: duckdb.DuckDBPyConnection, table: Table, landing_dir: Path, quarantine_dir: Path,
+               load_id: str | None = None) -> LoadResult:
+    """Load every new file of one source table. Safe to call again: loaded files are skipped."""
+    load_id = load_id or f"{datetime.now(timezone.utc):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+    result = LoadResult(table.raw_name, load_id)
+    conn.execute("set TimeZone = 'UTC'")
+    ensure_schema(conn, table)
+    done = {(r[0], r[1]) for r in conn.execute(
+        "select file_path, checksum from raw._load_log where table_name = ?", [table.raw_name]
+    ).fetchall()}
+    for path in discover(landing_dir, table):
+        rel = str(path.relative_to(landing_dir))
+        checksum = sha256(path)
+        if (rel, checksum) in done:
+            result.files_skipped += 1
+            continue
+        loaded_at = datetime.now(timezone.utc)
+        try:
+            loaded, bad, issues = load_file(conn, table, path, rel, checksum, load_id, loaded_at)
+        except FileRejected as e:
+            result.issues.append(quarantine_file(conn, table, path, rel, checksum, load_id, loaded_at, str(e), quarantine_dir))
+            result.files_quarantined += 1
+            continue
+        result.files_loaded += 1
+        result.rows_loaded += loaded
+        result.rows_quarantined += bad
+        result.issues.extend(issues)
+    return result

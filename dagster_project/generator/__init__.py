@@ -1,0 +1,48 @@
+"""Synthetic sample data: a SaaS company's six source systems as landing-folder extracts."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from dataclasses import asdict, dataclass
+from datetime import date
+from pathlib import Path
+
+from dagster_project.generator.landing import LandingWriter, add_months, month_start
+from dagster_project.generator.simulate import AccountSimulator, emit_reference_data
+
+MANIFEST = "_sample_manifest.json"
+
+
+@dataclass(frozen=True)
+class GeneratorOptions:
+    accounts: int = 200
+    months: int = 24
+    seed: int = 42
+    as_of: date = date(2026, 11, 15)
+
+
+def generate(out: Path, options: GeneratorOptions, progress: bool | None = None) -> dict[str, int]:
+    """Write the sample landing folder under `out` (replacing what is there). Returns rows per table."""
+    if options.accounts < 1 or options.months < 1:
+        raise ValueError("--accounts and --months must be at least 1")
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    window_start = add_months(month_start(options.as_of), -(options.months - 1))
+    writer = LandingWriter(out, window_start, options.as_of)
+    csm_ids = emit_reference_data(writer, max(4, options.accounts // 35), window_start)
+    if progress is None:
+        progress = options.accounts >= 1000 and sys.stderr.isatty()
+    indices = range(options.accounts)
+    if progress:
+        from tqdm import tqdm
+
+        indices = tqdm(indices, desc="accounts", unit="acct", file=sys.stderr)
+    for i in indices:
+        AccountSimulator(i, options.seed, window_start, options.as_of, csm_ids, writer).run()
+    writer.close()
+    manifest = {**asdict(options), "as_of": options.as_of.isoformat(), "rows": dict(sorted(writer.rows_written.items()))}
+    (out / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
+    return manifest["rows"]
