@@ -16,7 +16,7 @@ import hashlib
 import shutil
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -88,10 +88,13 @@ def ensure_schema(conn: duckdb.DuckDBPyConnection, table: Table) -> None:
     cols = ", ".join(f'"{c.name}" {c.duckdb_type}' for c in table.columns)
     meta = ", ".join(f"{n} {t}" for n, t in META_COLUMNS)
     conn.execute(f"create table if not exists raw.{table.raw_name} ({cols}, {meta})")
-    existing = {r[0] for r in conn.execute(
-        "select column_name from information_schema.columns where table_schema = 'raw' and table_name = ?",
-        [table.raw_name],
-    ).fetchall()}
+    existing = {
+        r[0]
+        for r in conn.execute(
+            "select column_name from information_schema.columns where table_schema = 'raw' and table_name = ?",
+            [table.raw_name],
+        ).fetchall()
+    }
     for c in table.columns:  # the contract grew a column: add it, older rows get null
         if c.name not in existing:
             conn.execute(f'alter table raw.{table.raw_name} add column "{c.name}" {c.duckdb_type}')
@@ -164,11 +167,14 @@ def _read_into_incoming(conn: duckdb.DuckDBPyConnection, path: Path, fmt: str, r
         conn.execute(
             "delete from _lines where not (case when json_valid(text) then json_type(text) = 'OBJECT' else false end)"
         )
-        keys = [r[0] for r in conn.execute(
-            "select k from (select distinct unnest(json_keys(text)) as k from _lines) order by k"
-        ).fetchall()]
+        keys = [
+            r[0]
+            for r in conn.execute(
+                "select k from (select distinct unnest(json_keys(text)) as k from _lines) order by k"
+            ).fetchall()
+        ]
         if keys:
-            cols = ", ".join(f"json_extract_string(text, {_sql_str('$.' + _json_path(k))}) as \"{k}\"" for k in keys)
+            cols = ", ".join(f'json_extract_string(text, {_sql_str("$." + _json_path(k))}) as "{k}"' for k in keys)
             conn.execute(f"create temp table _incoming as select {cols}, _line from _lines order by _line")
         else:
             conn.execute("create temp table _incoming as select _line from _lines")
@@ -228,8 +234,15 @@ def _quote_value(col: str) -> str:
     return f"'''' || cast({col} as varchar) || ''''"
 
 
-def load_file(conn: duckdb.DuckDBPyConnection, table: Table, path: Path, rel: str, checksum: str,
-              load_id: str, loaded_at: datetime) -> tuple[int, int, list[Issue]]:
+def load_file(
+    conn: duckdb.DuckDBPyConnection,
+    table: Table,
+    path: Path,
+    rel: str,
+    checksum: str,
+    load_id: str,
+    loaded_at: datetime,
+) -> tuple[int, int, list[Issue]]:
     fmt = FORMAT_BY_SUFFIX[path.suffix.lower()]
     read_issues = _read_into_incoming(conn, path, fmt, rel)
     absent = _check_columns(conn, table)
@@ -242,19 +255,22 @@ def load_file(conn: duckdb.DuckDBPyConnection, table: Table, path: Path, rel: st
     ]
     select_cols = []
     for c in table.columns:
-        select_cols.append(f"cast(null as {c.duckdb_type})" if c.name in absent else f'cast("{c.name}" as {c.duckdb_type})')
+        select_cols.append(
+            f"cast(null as {c.duckdb_type})" if c.name in absent else f'cast("{c.name}" as {c.duckdb_type})'
+        )
     target_cols = ", ".join([f'"{c}"' for c in table.column_names] + [n for n, _ in META_COLUMNS])
     extract_date = path.parent.name
     conn.execute("begin transaction")
     try:
         conn.execute(
             f"""insert into raw.{table.raw_name} ({target_cols})
-                select {', '.join(select_cols)}, ?, ?, _line, ?
+                select {", ".join(select_cols)}, ?, ?, _line, ?
                 from _incoming where _line not in (select _line from _row_errors) order by _line""",
             [load_id, rel, loaded_at],
         )
-        loaded = conn.execute(f"select count(*) from raw.{table.raw_name} where _load_id = ? and _source_file = ?",
-                              [load_id, rel]).fetchone()[0]
+        loaded = conn.execute(
+            f"select count(*) from raw.{table.raw_name} where _load_id = ? and _source_file = ?", [load_id, rel]
+        ).fetchone()[0]
         all_issues = read_issues + value_issues
         for issue in all_issues:
             record = issue.record
@@ -271,8 +287,18 @@ def load_file(conn: duckdb.DuckDBPyConnection, table: Table, path: Path, rel: st
         bad_lines = len({i.line for i in all_issues})
         conn.execute(
             "insert into raw._load_log values (?, ?, ?, ?, ?, ?, 'loaded', ?, ?, ?, ?)",
-            [load_id, table.raw_name, rel, checksum, fmt, extract_date, loaded, bad_lines,
-             f"{len(all_issues)} problem(s)" if all_issues else None, loaded_at],
+            [
+                load_id,
+                table.raw_name,
+                rel,
+                checksum,
+                fmt,
+                extract_date,
+                loaded,
+                bad_lines,
+                f"{len(all_issues)} problem(s)" if all_issues else None,
+                loaded_at,
+            ],
         )
         conn.execute("commit")
     except Exception:
@@ -283,40 +309,64 @@ def load_file(conn: duckdb.DuckDBPyConnection, table: Table, path: Path, rel: st
     return loaded, bad_lines, read_issues + value_issues
 
 
-def quarantine_file(conn: duckdb.DuckDBPyConnection, table: Table, path: Path, rel: str, checksum: str,
-                    load_id: str, loaded_at: datetime, reason: str, quarantine_dir: Path) -> Issue:
+def quarantine_file(
+    conn: duckdb.DuckDBPyConnection,
+    table: Table,
+    path: Path,
+    rel: str,
+    checksum: str,
+    load_id: str,
+    loaded_at: datetime,
+    reason: str,
+    quarantine_dir: Path,
+) -> Issue:
     target = quarantine_dir / rel
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy2(path, target)
     target.with_name(target.name + ".reason.txt").write_text(f"{reason}\n")
     conn.execute(
         "insert into raw._load_log values (?, ?, ?, ?, ?, ?, 'quarantined', 0, null, ?, ?)",
-        [load_id, table.raw_name, rel, checksum, FORMAT_BY_SUFFIX[path.suffix.lower()], path.parent.name, reason, loaded_at],
+        [
+            load_id,
+            table.raw_name,
+            rel,
+            checksum,
+            FORMAT_BY_SUFFIX[path.suffix.lower()],
+            path.parent.name,
+            reason,
+            loaded_at,
+        ],
     )
     return Issue(rel, None, None, f"file quarantined to {target}: {reason}")
 
 
-def load_table(conn: duckdb.DuckDBPyConnection, table: Table, landing_dir: Path, quarantine_dir: Path,
-               load_id: str | None = None) -> LoadResult:
+def load_table(
+    conn: duckdb.DuckDBPyConnection, table: Table, landing_dir: Path, quarantine_dir: Path, load_id: str | None = None
+) -> LoadResult:
     """Load every new file of one source table. Safe to call again: loaded files are skipped."""
-    load_id = load_id or f"{datetime.now(timezone.utc):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+    load_id = load_id or f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
     result = LoadResult(table.raw_name, load_id)
     conn.execute("set TimeZone = 'UTC'")
     ensure_schema(conn, table)
-    done = {(r[0], r[1]) for r in conn.execute(
-        "select file_path, checksum from raw._load_log where table_name = ?", [table.raw_name]
-    ).fetchall()}
+    done = {
+        (r[0], r[1])
+        for r in conn.execute(
+            "select file_path, checksum from raw._load_log where table_name = ?", [table.raw_name]
+        ).fetchall()
+    }
     for path in discover(landing_dir, table):
         rel = str(path.relative_to(landing_dir))
         checksum = sha256(path)
         if (rel, checksum) in done:
             result.files_skipped += 1
             continue
-        loaded_at = datetime.now(timezone.utc)
+        loaded_at = datetime.now(UTC)
         try:
             loaded, bad, issues = load_file(conn, table, path, rel, checksum, load_id, loaded_at)
         except FileRejected as e:
-            result.issues.append(quarantine_file(conn, table, path, rel, checksum, load_id, loaded_at, str(e), quarantine_dir))
+            result.issues.append(
+                quarantine_file(conn, table, path, rel, checksum, load_id, loaded_at, str(e), quarantine_dir)
+            )
             result.files_quarantined += 1
             continue
         result.files_loaded += 1

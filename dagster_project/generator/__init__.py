@@ -43,6 +43,10 @@ def generate(out: Path, options: GeneratorOptions, progress: bool | None = None)
     for i in indices:
         AccountSimulator(i, options.seed, window_start, options.as_of, csm_ids, writer).run()
     writer.close()
-    manifest = {**asdict(options), "as_of": options.as_of.isoformat(), "rows": dict(sorted(writer.rows_written.items()))}
+    manifest = {
+        **asdict(options),
+        "as_of": options.as_of.isoformat(),
+        "rows": dict(sorted(writer.rows_written.items())),
+    }
     (out / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
     return manifest["rows"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import csv
 import json
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import IO, Any
 
@@ -48,7 +48,7 @@ class LandingWriter:
     def __init__(self, out_dir: Path, window_start: date, as_of: date) -> None:
         self.out_dir = out_dir
         self.as_of = as_of
-        self.as_of_dt = datetime(as_of.year, as_of.month, as_of.day, tzinfo=timezone.utc)
+        self.as_of_dt = datetime(as_of.year, as_of.month, as_of.day, tzinfo=UTC)
         months: list[date] = []
         m = window_start
         while m <= month_start(as_of):

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 
 from dagster_project.generator.landing import LandingWriter, fmt_ts
 
-UTC = timezone.utc
+UTC = UTC
 REGION_WEIGHTS = {"NA": 0.45, "EMEA": 0.35, "APAC": 0.15, "LATAM": 0.05}
 # Fixed offsets (minutes) the support desk, survey tool and CS platform write in.
 REGION_OFFSET = {"NA": -300, "EMEA": 60, "APAC": 540, "LATAM": -180}
@@ -49,7 +49,18 @@ FEATURES = (
 CORE = [f[0] for f in FEATURES if f[2]]
 NON_CORE = [f[0] for f in FEATURES if not f[2]]
 FIRST_NAMES = ("Ada", "Alan", "Grace", "Linus", "Margaret", "Ken", "Barbara", "Edsger", "Frances", "Donald")
-LAST_NAMES = ("Lovelace", "Turing", "Hopper", "Torvalds", "Hamilton", "Thompson", "Liskov", "Dijkstra", "Allen", "Knuth")
+LAST_NAMES = (
+    "Lovelace",
+    "Turing",
+    "Hopper",
+    "Torvalds",
+    "Hamilton",
+    "Thompson",
+    "Liskov",
+    "Dijkstra",
+    "Allen",
+    "Knuth",
+)
 COURSES = ("admin_basics", "reporting_101", "automation_advanced", "integrations_setup")
 
 
@@ -130,7 +141,9 @@ class AccountSimulator:
         if rng.random() < 0.35:
             self.created = self.window_start + timedelta(days=rng.randint(0, 20), seconds=rng.randint(0, 86399))
         else:
-            self.created = self.window_start + timedelta(days=rng.randint(0, max(span_days - 25, 1)), seconds=rng.randint(0, 86399))
+            self.created = self.window_start + timedelta(
+                days=rng.randint(0, max(span_days - 25, 1)), seconds=rng.randint(0, 86399)
+            )
         self.csm_id = rng.choice(self.csm_ids)
 
         self._plan_subscriptions()
@@ -273,9 +286,14 @@ class AccountSimulator:
             created = self.created + timedelta(days=rng.randint(0, 10))
             name = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
             row = {
-                "contact_id": cid, "account_id": self.account_id, "full_name": name,
+                "contact_id": cid,
+                "account_id": self.account_id,
+                "full_name": name,
                 "email": None if rng.random() < 0.05 else f"{name.split()[0].lower()}.{cid.lower()}@example.com",
-                "role": role, "is_active": True, "created_at": fmt_ts(created, 0), "updated_at": fmt_ts(created, 0),
+                "role": role,
+                "is_active": True,
+                "created_at": fmt_ts(created, 0),
+                "updated_at": fmt_ts(created, 0),
                 "is_deleted": False,
             }
             if created >= self.end:
@@ -335,14 +353,24 @@ class AccountSimulator:
             first = idx[0]
             uid = f"USR-{self.idx + 1:06d}-{k + 1:04d}"
             created = _dt(days[first].astype(object), rng.randint(8 * 3600, 17 * 3600))
-            row = {"user_id": uid, "account_id": self.account_id, "email": f"user{k + 1}@acc{self.idx + 1}.example",
-                   "created_at": fmt_ts(created, self.offset), "deactivated_at": None,
-                   "updated_at": fmt_ts(created, self.offset), "is_deleted": False}
+            row = {
+                "user_id": uid,
+                "account_id": self.account_id,
+                "email": f"user{k + 1}@acc{self.idx + 1}.example",
+                "created_at": fmt_ts(created, self.offset),
+                "deactivated_at": None,
+                "updated_at": fmt_ts(created, self.offset),
+                "is_deleted": False,
+            }
             self._emit("product__users", row, created)
             gaps = np.flatnonzero(np.diff(present.astype(int)) == -1)
             if len(gaps):
                 off = _dt(days[gaps[0] + 1].astype(object), 3600)
-                self._emit("product__users", dict(row, deactivated_at=fmt_ts(off, self.offset), updated_at=fmt_ts(off, self.offset)), off)
+                self._emit(
+                    "product__users",
+                    dict(row, deactivated_at=fmt_ts(off, self.offset), updated_at=fmt_ts(off, self.offset)),
+                    off,
+                )
                 back = np.flatnonzero((np.arange(len(present)) > gaps[0]) & present)
                 if len(back):
                     on = _dt(days[back[0]].astype(object), 3600)
@@ -382,8 +410,13 @@ class AccountSimulator:
         landed = occurred + np.timedelta64(3600, "s")
         late = npr.random(n) < 0.01
         landed = np.where(late, landed + (npr.integers(3, 20, size=n) * 86400).astype("timedelta64[s]"), landed)
-        cols = {"event_id": event_ids, "account_id": np.full(n, self.account_id, dtype=object),
-                "user_id": user_ids, "event_name": names.astype(object), "occurred_at": occurred}
+        cols = {
+            "event_id": event_ids,
+            "account_id": np.full(n, self.account_id, dtype=object),
+            "user_id": user_ids,
+            "event_name": names.astype(object),
+            "occurred_at": occurred,
+        }
         self.out.emit_events(cols, landed)
         dup = npr.random(n) < 0.005
         if dup.any():
@@ -415,10 +448,22 @@ class AccountSimulator:
                     continue
                 tid = self._id("TCK")
                 priority = rng.choices(["low", "normal", "high", "urgent"], weights=[3, 5, 2, 0.5])[0]
-                row = {"ticket_id": tid, "account_id": self.account_id,
-                       "subject": None if rng.random() < 0.1 else rng.choice(["Export fails", "Login issue", "Billing question", "Feature request", "Slow dashboard"]),
-                       "priority": priority, "status": "new", "created_at": fmt_ts(created, -480), "solved_at": None,
-                       "csat_score": None, "updated_at": fmt_ts(created, -480), "is_deleted": False}
+                row = {
+                    "ticket_id": tid,
+                    "account_id": self.account_id,
+                    "subject": None
+                    if rng.random() < 0.1
+                    else rng.choice(
+                        ["Export fails", "Login issue", "Billing question", "Feature request", "Slow dashboard"]
+                    ),
+                    "priority": priority,
+                    "status": "new",
+                    "created_at": fmt_ts(created, -480),
+                    "solved_at": None,
+                    "csat_score": None,
+                    "updated_at": fmt_ts(created, -480),
+                    "is_deleted": False,
+                }
                 self._emit("support__tickets", row, created)
                 solved = created + timedelta(hours=rng.uniform(1, 240))
                 if solved >= self.end:
@@ -462,15 +507,29 @@ class AccountSimulator:
                     day = min(sub.started.day, 28)
                     t = t.replace(year=year, month=month, day=day)
 
-    def _invoice(self, sub_id: str | None, kind: str, subtotal: int, tax_rate: float, issued: datetime, late: bool) -> None:
+    def _invoice(
+        self, sub_id: str | None, kind: str, subtotal: int, tax_rate: float, issued: datetime, late: bool
+    ) -> None:
         rng = self.rng
         iid = self._id("INV")
         tax = int(round(subtotal * tax_rate))
         due = issued + timedelta(days=14)
-        row = {"invoice_id": iid, "account_id": self.account_id, "subscription_id": sub_id, "invoice_type": kind,
-               "currency": self.currency, "subtotal": subtotal, "tax": tax, "total": subtotal + tax,
-               "issued_at": fmt_ts(issued, 0), "due_at": fmt_ts(due, 0), "paid_at": None, "status": "open",
-               "updated_at": fmt_ts(issued, 0), "is_deleted": False}
+        row = {
+            "invoice_id": iid,
+            "account_id": self.account_id,
+            "subscription_id": sub_id,
+            "invoice_type": kind,
+            "currency": self.currency,
+            "subtotal": subtotal,
+            "tax": tax,
+            "total": subtotal + tax,
+            "issued_at": fmt_ts(issued, 0),
+            "due_at": fmt_ts(due, 0),
+            "paid_at": None,
+            "status": "open",
+            "updated_at": fmt_ts(issued, 0),
+            "is_deleted": False,
+        }
         self._emit("billing__invoices", row, issued)
         if late:
             failed = due + timedelta(hours=2)
@@ -481,13 +540,23 @@ class AccountSimulator:
             paid = issued + timedelta(days=rng.uniform(0, 13))
         if paid < self.end:
             self._payment(iid, subtotal + tax, "succeeded", paid)
-            self._emit("billing__invoices", dict(row, status="paid", paid_at=fmt_ts(paid, 0), updated_at=fmt_ts(paid, 0)), paid)
+            self._emit(
+                "billing__invoices", dict(row, status="paid", paid_at=fmt_ts(paid, 0), updated_at=fmt_ts(paid, 0)), paid
+            )
 
     def _payment(self, invoice_id: str, amount: int, status: str, at: datetime) -> None:
-        row = {"payment_id": self._id("PAY"), "invoice_id": invoice_id, "account_id": self.account_id,
-               "amount": amount, "currency": self.currency, "status": status,
-               "failure_reason": "card_declined" if status == "failed" else None,
-               "created_at": fmt_ts(at, 0), "updated_at": fmt_ts(at, 0), "is_deleted": False}
+        row = {
+            "payment_id": self._id("PAY"),
+            "invoice_id": invoice_id,
+            "account_id": self.account_id,
+            "amount": amount,
+            "currency": self.currency,
+            "status": status,
+            "failure_reason": "card_declined" if status == "failed" else None,
+            "created_at": fmt_ts(at, 0),
+            "updated_at": fmt_ts(at, 0),
+            "is_deleted": False,
+        }
         self._emit("billing__payments", row, at)
 
     def _nps(self) -> None:
@@ -502,14 +571,35 @@ class AccountSimulator:
                     score = rng.choice([7, 8, 9, 9, 10, 10])
                 else:
                     score = rng.choice([5, 6, 7, 8, 8, 9, 10])
-                row = {"response_id": self._id("NPS"), "account_id": self.account_id, "contact_id": cid, "score": score,
-                       "comment": None if rng.random() < 0.5 else rng.choice(["Great support", "Too expensive", "Love the dashboards", "Exports are slow", "Hard to onboard new users"]),
-                       "responded_at": fmt_ts(t, self.offset), "updated_at": fmt_ts(t, self.offset), "is_deleted": False}
+                row = {
+                    "response_id": self._id("NPS"),
+                    "account_id": self.account_id,
+                    "contact_id": cid,
+                    "score": score,
+                    "comment": None
+                    if rng.random() < 0.5
+                    else rng.choice(
+                        [
+                            "Great support",
+                            "Too expensive",
+                            "Love the dashboards",
+                            "Exports are slow",
+                            "Hard to onboard new users",
+                        ]
+                    ),
+                    "responded_at": fmt_ts(t, self.offset),
+                    "updated_at": fmt_ts(t, self.offset),
+                    "is_deleted": False,
+                }
                 self._emit("surveys__nps_responses", row, t)
                 if rng.random() < 0.01:  # a test response, withdrawn
                     gone = t + timedelta(days=2)
                     if gone < self.end:
-                        self._emit("surveys__nps_responses", dict(row, is_deleted=True, updated_at=fmt_ts(gone, self.offset)), gone)
+                        self._emit(
+                            "surveys__nps_responses",
+                            dict(row, is_deleted=True, updated_at=fmt_ts(gone, self.offset)),
+                            gone,
+                        )
             t += timedelta(days=rng.randint(80, 100))
 
     def _meetings_trainings_emails(self) -> None:
@@ -534,9 +624,16 @@ class AccountSimulator:
             booked = when - timedelta(days=7)
             if booked >= self.end:
                 continue
-            row = {"meeting_id": self._id("MTG"), "account_id": self.account_id, "csm_id": self.csm_id,
-                   "meeting_type": kind, "scheduled_at": fmt_ts(when, self.offset), "attended": None,
-                   "updated_at": fmt_ts(booked, self.offset), "is_deleted": False}
+            row = {
+                "meeting_id": self._id("MTG"),
+                "account_id": self.account_id,
+                "csm_id": self.csm_id,
+                "meeting_type": kind,
+                "scheduled_at": fmt_ts(when, self.offset),
+                "attended": None,
+                "updated_at": fmt_ts(booked, self.offset),
+                "is_deleted": False,
+            }
             self._emit("cs__meetings", row, booked)
             done = when + timedelta(hours=1)
             if done < self.end:
@@ -547,9 +644,15 @@ class AccountSimulator:
                 done = start + timedelta(days=rng.randint(3, 120), hours=rng.randint(0, 23))
                 if done < self.end and self._live(done):
                     cid = rng.choice(self.contacts)[0]
-                    row = {"training_id": self._id("TRN"), "account_id": self.account_id, "contact_id": cid,
-                           "course": course, "completed_at": fmt_ts(done, self.offset), "updated_at": fmt_ts(done, self.offset),
-                           "is_deleted": False}
+                    row = {
+                        "training_id": self._id("TRN"),
+                        "account_id": self.account_id,
+                        "contact_id": cid,
+                        "course": course,
+                        "completed_at": fmt_ts(done, self.offset),
+                        "updated_at": fmt_ts(done, self.offset),
+                        "is_deleted": False,
+                    }
                     self._emit("cs__trainings", row, done)
         t = start + timedelta(days=1)
         while t < self.end:
@@ -558,15 +661,29 @@ class AccountSimulator:
                     sent = t + timedelta(seconds=rng.randint(0, 30 * 86400))
                     if sent >= self.end:
                         continue
-                    row = {"email_id": self._id("EML"), "account_id": self.account_id, "csm_id": self.csm_id,
-                           "sent_at": fmt_ts(sent, self.offset), "replied_at": None, "updated_at": fmt_ts(sent, self.offset),
-                           "is_deleted": False}
+                    row = {
+                        "email_id": self._id("EML"),
+                        "account_id": self.account_id,
+                        "csm_id": self.csm_id,
+                        "sent_at": fmt_ts(sent, self.offset),
+                        "replied_at": None,
+                        "updated_at": fmt_ts(sent, self.offset),
+                        "is_deleted": False,
+                    }
                     self._emit("cs__emails", row, sent)
                     reply_p = 0.12 if self._in_decline(sent, 60) else 0.2 + 0.5 * self.health
                     if rng.random() < reply_p:
                         replied = sent + timedelta(hours=rng.uniform(1, 72))
                         if replied < self.end:
-                            self._emit("cs__emails", dict(row, replied_at=fmt_ts(replied, self.offset), updated_at=fmt_ts(replied, self.offset)), replied)
+                            self._emit(
+                                "cs__emails",
+                                dict(
+                                    row,
+                                    replied_at=fmt_ts(replied, self.offset),
+                                    updated_at=fmt_ts(replied, self.offset),
+                                ),
+                                replied,
+                            )
             t += timedelta(days=30)
 
 
@@ -578,9 +695,22 @@ def emit_reference_data(out: LandingWriter, n_csms: int, window_start: date) -> 
         cid = f"CSM-{i + 1:03d}"
         ids.append(cid)
         name = f"{FIRST_NAMES[i % len(FIRST_NAMES)]} {LAST_NAMES[(i * 3) % len(LAST_NAMES)]}"
-        out.emit("crm__csms", {"csm_id": cid, "csm_name": name, "email": f"csm{i + 1}@vendor.example",
-                               "team": list(REGION_WEIGHTS)[i % 4], "updated_at": fmt_ts(at, 0), "is_deleted": False}, at)
+        out.emit(
+            "crm__csms",
+            {
+                "csm_id": cid,
+                "csm_name": name,
+                "email": f"csm{i + 1}@vendor.example",
+                "team": list(REGION_WEIGHTS)[i % 4],
+                "updated_at": fmt_ts(at, 0),
+                "is_deleted": False,
+            },
+            at,
+        )
     for name, category, core in FEATURES:
-        out.emit("product__features", {"feature_name": name, "category": category, "is_core": core,
-                                       "updated_at": fmt_ts(at, 0)}, at)
+        out.emit(
+            "product__features",
+            {"feature_name": name, "category": category, "is_core": core, "updated_at": fmt_ts(at, 0)},
+            at,
+        )
     return ids

@@ -1,0 +1,125 @@
+"""The dbt project as Dagster assets: every seed and model an asset, every dbt test an asset check."""
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from dagster import AssetExecutionContext, AssetKey, Failure, Output
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
+
+from dagster_project.run_context import as_of_for_run
+from dagster_project.settings import DBT_PROJECT_DIR, get_settings
+
+DBT_EXECUTABLE = Path(sys.executable).with_name("dbt")
+dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+
+
+def manifest_is_stale(project: DbtProject = dbt_project) -> bool:
+    manifest = Path(project.manifest_path)
+    if not manifest.exists():
+        return True
+    built = manifest.stat().st_mtime
+    sources = [DBT_PROJECT_DIR / "dbt_project.yml", DBT_PROJECT_DIR / "profiles.yml"]
+    for folder in ("models", "seeds", "macros", "tests"):
+        sources.extend(p for p in (DBT_PROJECT_DIR / folder).rglob("*") if p.is_file())
+    return any(p.stat().st_mtime > built for p in sources)
+
+
+def ensure_manifest() -> None:
+    """Parse the dbt project when the manifest is missing or older than any project file."""
+    if manifest_is_stale():
+        get_settings().export_for_dbt()
+        subprocess.run(
+            [
+                str(DBT_EXECUTABLE),
+                "parse",
+                "--quiet",
+                "--project-dir",
+                str(DBT_PROJECT_DIR),
+                "--profiles-dir",
+                str(DBT_PROJECT_DIR),
+            ],
+            check=True,
+            cwd=DBT_PROJECT_DIR,
+        )
+
+
+ensure_manifest()
+
+
+class WarehouseTranslator(DagsterDbtTranslator):
+    """dbt sources are the extract assets' tables: source('crm', 'accounts') is raw/crm__accounts."""
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
+        if dbt_resource_props["resource_type"] == "source":
+            return AssetKey(["raw", f"{dbt_resource_props['source_name']}__{dbt_resource_props['name']}"])
+        return super().get_asset_key(dbt_resource_props)
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        if dbt_resource_props["resource_type"] == "seed":
+            return "seeds"
+        fqn = dbt_resource_props.get("fqn", [])
+        return fqn[1] if len(fqn) > 2 else None
+
+
+translator = WarehouseTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+
+
+def dbt_resource() -> DbtCliResource:
+    get_settings().export_for_dbt()
+    return DbtCliResource(project_dir=dbt_project, dbt_executable=str(DBT_EXECUTABLE))
+
+
+def _relations(manifest_path: Path) -> dict[str, str]:
+    manifest = json.loads(manifest_path.read_text())
+    return {
+        node["name"]: f'"{node["schema"]}"."{node["alias"]}"'
+        for node in manifest["nodes"].values()
+        if node["resource_type"] in ("model", "seed")
+    }
+
+
+def _row_counts(relations: dict[str, str], names: set[str]) -> dict[str, int]:
+    """Count rows after dbt has exited, so we never hold the file while dbt writes it."""
+    counts: dict[str, int] = {}
+    conn = duckdb.connect(str(get_settings().warehouse_path), read_only=True)
+    try:
+        for name in names:
+            if name in relations:
+                counts[name] = conn.execute(f"select count(*) from {relations[name]}").fetchone()[0]
+    finally:
+        conn.close()
+    return counts
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    dagster_dbt_translator=translator,
+    pool="duckdb",
+)
+def warehouse_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource) -> Iterator[Any]:
+    """`dbt build`: seeds, models and their tests in DAG order; a failing error-severity test fails the step."""
+    as_of = as_of_for_run(context.run.tags)
+    get_settings().export_for_dbt()
+    invocation = dbt.cli(
+        ["build", "--vars", json.dumps({"as_of_date": as_of.isoformat()})], context=context, raise_on_error=False
+    )
+    events = list(invocation.stream())
+    outputs = {context.asset_key_for_output(e.output_name).path[-1] for e in events if isinstance(e, Output)}
+    counts = _row_counts(_relations(dbt_project.manifest_path), outputs)
+    for event in events:
+        if isinstance(event, Output):
+            name = context.asset_key_for_output(event.output_name).path[-1]
+            if name in counts:
+                event = event.with_metadata({**event.metadata, "dagster/row_count": counts[name]})
+        yield event
+    if not invocation.is_successful():
+        raise Failure(
+            description="dbt build failed: a model or an error-severity test failed; nothing downstream runs.",
+            metadata={"dbt_error": str(invocation.get_error())},
+        )

@@ -1,0 +1,127 @@
+"""`csw`: the warehouse's command line. Every command has --help."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+from dagster_project.settings import SAMPLE_AS_OF, get_settings
+
+
+def _ensure_dagster_home() -> Path:
+    home = Path(os.environ.get("DAGSTER_HOME") or get_settings().data_dir / "dagster_home")
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():
+        shutil.copy(Path(__file__).with_name("dagster.yaml"), config)
+    os.environ["DAGSTER_HOME"] = str(home)
+    return home
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from dagster_project.generator import GeneratorOptions, generate
+
+    out = Path(args.out) if args.out else get_settings().landing_dir
+    options = GeneratorOptions(accounts=args.accounts, months=args.months, seed=args.seed, as_of=args.as_of)
+    started = time.perf_counter()
+    rows = generate(out, options, progress=None if not args.progress else True)
+    print(
+        f"Generated {options.accounts} accounts x {options.months} months (seed {options.seed}, as of {options.as_of}) "
+        f"into {out} in {time.perf_counter() - started:.1f} s"
+    )
+    for table, n in rows.items():
+        print(f"  {table:<26} {n:>12,} rows")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    _ensure_dagster_home()
+    from dagster_project.pipeline import run_pipeline
+
+    return run_pipeline(as_of=args.as_of, sample_if_empty=args.sample_if_empty)
+
+
+def cmd_contract(args: argparse.Namespace) -> int:
+    from dagster_project.contract_docs import stale_files, write_files
+
+    if args.write:
+        for p in write_files():
+            print(f"wrote {p}")
+        return 0
+    stale = stale_files()
+    for p in stale:
+        print(f"out of date: {p} (run `csw contract --write`)", file=sys.stderr)
+    return 1 if stale else 0
+
+
+def _date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date in YYYY-MM-DD form") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="csw",
+        description="Customer-success analytics warehouse: generate sample data, run the pipeline, publish marts.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    g = sub.add_parser(
+        "generate",
+        help="write synthetic source extracts into the landing folder",
+        description="Write a deterministic synthetic SaaS company (six source systems) as landing-folder extracts.",
+    )
+    g.add_argument("--accounts", type=int, default=200, help="number of customer accounts (default 200)")
+    g.add_argument("--months", type=int, default=24, help="months of history up to the as-of date (default 24)")
+    g.add_argument("--seed", type=int, default=42, help="random seed; the same seed gives the same bytes (default 42)")
+    g.add_argument(
+        "--as-of",
+        type=_date,
+        default=date.fromisoformat(SAMPLE_AS_OF),
+        help=f"last day of data, YYYY-MM-DD (default {SAMPLE_AS_OF})",
+    )
+    g.add_argument("--out", help="landing folder to (re)write (default $CSW_LANDING_DIR, i.e. data/landing)")
+    g.add_argument(
+        "--progress", action="store_true", help="show a progress bar (default: on for >= 1000 accounts on a terminal)"
+    )
+    g.set_defaults(func=cmd_generate)
+
+    r = sub.add_parser(
+        "run",
+        help="run the whole pipeline once (extract, dbt build + tests, publish)",
+        description="Run the warehouse job in this process: extracts, dbt build with tests, publish.",
+    )
+    r.add_argument(
+        "--as-of", type=_date, default=None, help="the run's logical date (default $CSW_AS_OF, else today in UTC)"
+    )
+    r.add_argument(
+        "--sample-if-empty",
+        action="store_true",
+        help=f"generate the built-in sample data first if the landing folder is empty (as of {SAMPLE_AS_OF})",
+    )
+    r.set_defaults(func=cmd_run)
+
+    c = sub.add_parser(
+        "contract",
+        help="check or rewrite docs/sources.md and the dbt source YAML from the contract",
+        description="The input contract lives in dagster_project/contract.py; docs and dbt sources are generated.",
+    )
+    c.add_argument("--write", action="store_true", help="rewrite the generated files (default: only check them)")
+    c.set_defaults(func=cmd_contract)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

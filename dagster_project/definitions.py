@@ -1,0 +1,23 @@
+"""All Dagster definitions of the warehouse, in one place (`workspace.yaml` points here)."""
+
+from __future__ import annotations
+
+from dagster import AssetSelection, Definitions, define_asset_job
+
+from dagster_project.assets.dbt import dbt_resource, warehouse_dbt_assets
+from dagster_project.assets.extract import extract_assets
+from dagster_project.resources import WarehouseResource
+from dagster_project.schedules import daily_schedule
+
+warehouse_job = define_asset_job(
+    "warehouse_job",
+    selection=AssetSelection.all(),
+    description="Extract every source, build and test the dbt project, publish the marts.",
+)
+
+defs = Definitions(
+    assets=[*extract_assets, warehouse_dbt_assets],
+    jobs=[warehouse_job],
+    schedules=[daily_schedule],
+    resources={"warehouse": WarehouseResource(), "dbt": dbt_resource()},
+)

@@ -1,0 +1,80 @@
+"""Run the warehouse job in-process and print what it did."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from datetime import date
+
+from dagster import AssetCheckSeverity, DagsterInstance
+
+from dagster_project.run_context import AS_OF_TAG, as_of_for_run
+from dagster_project.settings import SAMPLE_AS_OF, get_settings
+
+
+def default_as_of() -> date:
+    """$CSW_AS_OF, else the sample data's as-of date when the landing folder holds sample data, else today."""
+    settings = get_settings()
+    manifest = settings.landing_dir / "_sample_manifest.json"
+    if not os.environ.get("CSW_AS_OF") and manifest.exists():
+        return date.fromisoformat(json.loads(manifest.read_text())["as_of"])
+    return as_of_for_run(None)
+
+
+def _landing_is_empty() -> bool:
+    landing = get_settings().landing_dir
+    return not landing.exists() or not any(p.is_file() for p in landing.rglob("*") if p.name != "_sample_manifest.json")
+
+
+def run_pipeline(as_of: date | None = None, sample_if_empty: bool = False) -> int:
+    settings = get_settings()
+    if sample_if_empty and _landing_is_empty():
+        from dagster_project.generator import GeneratorOptions, generate
+
+        print(f"No extracts in {settings.landing_dir}: generating the built-in sample data (as of {SAMPLE_AS_OF}) ...")
+        started = time.perf_counter()
+        generate(settings.landing_dir, GeneratorOptions(as_of=date.fromisoformat(SAMPLE_AS_OF)))
+        print(f"  done in {time.perf_counter() - started:.1f} s")
+    as_of = as_of or default_as_of()
+
+    from dagster_project.definitions import defs
+
+    print(f"Running warehouse_job as of {as_of} ...")
+    started = time.perf_counter()
+    result = defs.resolve_job_def("warehouse_job").execute_in_process(
+        instance=DagsterInstance.get(),
+        tags={AS_OF_TAG: as_of.isoformat()},
+        run_config={"loggers": {"console": {"config": {"log_level": os.environ.get("CSW_LOG_LEVEL", "INFO")}}}},
+        raise_on_error=False,
+    )
+    elapsed = time.perf_counter() - started
+    rows: dict[str, int] = {}
+    for event in result.get_asset_materialization_events():
+        mat = event.event_specific_data.materialization
+        count = mat.metadata.get("dagster/row_count")
+        rows["/".join(mat.asset_key.path)] = count.value if count is not None else None
+    failed_checks, warnings = [], []
+    for e in result.all_events:
+        if e.event_type_value != "ASSET_CHECK_EVALUATION" or e.asset_check_evaluation_data.passed:
+            continue
+        check = e.asset_check_evaluation_data
+        label = f"{check.asset_key.to_user_string()}:{check.check_name}"
+        (warnings if check.severity == AssetCheckSeverity.WARN else failed_checks).append(label)
+    print(f"\n{'table':<48} {'rows':>12}")
+    for name in sorted(rows):
+        n = rows[name]
+        print(f"{name:<48} {n if n is not None else '-':>12}")
+    print(f"\n{len(rows)} tables built in {elapsed:.1f} s; warehouse (build file): {settings.warehouse_path}")
+    published = settings.publish_dir / "marts.duckdb"
+    if published.exists():
+        print(f"published marts: {published}")
+    if warnings:
+        print(f"warnings ({len(warnings)}, not blocking): " + ", ".join(warnings[:20]))
+    if failed_checks:
+        print(f"failed checks ({len(failed_checks)}): " + ", ".join(failed_checks[:20]))
+    if not result.success:
+        failed = [e.step_key for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+        print(f"RUN FAILED at: {', '.join(failed) or 'unknown step'}; nothing was published by this run.")
+        return 1
+    return 0
