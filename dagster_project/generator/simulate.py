@@ -477,8 +477,8 @@ class AccountSimulator:
                         score = rng.choice([4, 5]) if rng.random() < good else rng.choice([1, 2, 3])
                         row = dict(row, csat_score=score, updated_at=fmt_ts(rated, -480))
                         self._emit("support__tickets", row, rated)
-                if rng.random() < 0.01:
-                    gone = solved + timedelta(days=1)
+                if rng.random() < 0.01:  # spam, deleted after its last update
+                    gone = solved + timedelta(days=3)
                     if gone < self.end:
                         self._emit("support__tickets", dict(row, is_deleted=True, updated_at=fmt_ts(gone, -480)), gone)
 

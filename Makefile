@@ -1,0 +1,44 @@
+# The two commands that matter: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+export DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
+SCALE ?= S
+
+.PHONY: help setup run test lint format docs dagster generate clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	rm -f $(VENV)/.installed-* && touch $@
+
+setup: $(STAMP) ## create .venv and install the project (once)
+
+run: setup ## generate the sample data if none, run the whole pipeline once
+	$(BIN)/csw run --sample-if-empty
+
+test: setup ## lint, check generated docs, run the whole test suite
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/csw contract
+	$(BIN)/pytest
+
+format: setup ## format and fix lint
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+generate: setup ## regenerate the sample data (ACCOUNTS=200 MONTHS=24 SEED=42)
+	$(BIN)/csw generate --accounts $${ACCOUNTS:-200} --months $${MONTHS:-24} --seed $${SEED:-42}
+
+dagster: setup ## open the Dagster UI (asset graph, checks, schedule) on http://127.0.0.1:3000
+	mkdir -p $(DAGSTER_HOME) && cp -n dagster_project/dagster.yaml $(DAGSTER_HOME)/dagster.yaml || true
+	$(BIN)/dagster dev -w workspace.yaml
+
+clean: ## remove generated data, the warehouse and dbt artifacts (keeps .venv)
+	rm -rf data dbt/target dbt/logs

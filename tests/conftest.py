@@ -1,0 +1,20 @@
+"""Shared fixtures: a small generated dataset run through the whole pipeline once per session."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from dagster_project.generator import generate
+from tests.helpers import PIPELINE_OPTIONS, PipelineRun, pipeline_env, run_csw
+
+
+@pytest.fixture(scope="session")
+def pipeline_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PipelineRun]:
+    """60 accounts x 15 months through extract, dbt build (with tests) and publish."""
+    data_dir = tmp_path_factory.mktemp("pipeline")
+    generate(data_dir / "landing", PIPELINE_OPTIONS)
+    env = pipeline_env(data_dir)
+    proc = run_csw(["run", "--as-of", PIPELINE_OPTIONS.as_of.isoformat()], env)
+    yield PipelineRun(data_dir, env, proc.returncode, proc.stdout + proc.stderr)
