@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import sys
@@ -44,6 +45,42 @@ def cmd_run(args: argparse.Namespace) -> int:
     from dagster_project.pipeline import run_pipeline
 
     return run_pipeline(as_of=args.as_of, sample_if_empty=args.sample_if_empty)
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from dagster_project.publish import current_log, list_versions
+
+    settings = get_settings()
+    print(f"landing:    {settings.landing_dir}")
+    print(f"warehouse:  {settings.warehouse_path}{'' if settings.warehouse_path.exists() else ' (not built yet)'}")
+    print(f"published:  {settings.publish_dir / 'marts.duckdb'}")
+    log = current_log(settings.publish_dir)
+    if not log:
+        print("nothing published yet")
+        return 0
+    last = log[-1]
+    counts = json.loads(last["mart_row_counts"])
+    print(
+        f"current version: {last['version_id']} (run {last['run_id']}), as of {last['as_of_date']}, "
+        f"published {last['published_at']:%Y-%m-%d %H:%M:%S} UTC; checks passed {last['checks_passed']}/{last['checks_run']}"
+    )
+    for mart, n in counts.items():
+        print(f"  {mart:<32} {n:>10,} rows")
+    versions = list_versions(settings.publish_dir)
+    print(f"kept versions ({len(versions)}, newest last): " + ", ".join(versions))
+    return 0
+
+
+def cmd_rollback(args: argparse.Namespace) -> int:
+    from dagster_project.publish import rollback
+
+    try:
+        version = rollback(get_settings().publish_dir)
+    except RuntimeError as e:
+        print(f"rollback failed: {e}", file=sys.stderr)
+        return 1
+    print(f"rolled back: {get_settings().publish_dir / 'marts.duckdb'} is now version {version}")
+    return 0
 
 
 def cmd_contract(args: argparse.Namespace) -> int:

@@ -6,6 +6,7 @@ from dagster import AssetSelection, Definitions, define_asset_job
 
 from dagster_project.assets.dbt import dbt_resource, warehouse_dbt_assets
 from dagster_project.assets.extract import extract_assets
+from dagster_project.assets.publish import published_marts
 from dagster_project.resources import WarehouseResource
 from dagster_project.schedules import daily_schedule
 
@@ -16,7 +17,7 @@ warehouse_job = define_asset_job(
 )
 
 defs = Definitions(
-    assets=[*extract_assets, warehouse_dbt_assets],
+    assets=[*extract_assets, warehouse_dbt_assets, published_marts],
     jobs=[warehouse_job],
     schedules=[daily_schedule],
     resources={"warehouse": WarehouseResource(), "dbt": dbt_resource()},

@@ -1,0 +1,50 @@
+"""Publish: the last step of a run, reached only when every blocking check upstream passed."""
+
+from dagster import AssetExecutionContext, AssetKey, DagsterEventType, EventRecordsFilter, MaterializeResult, asset
+
+from dagster_project.assets.dbt import warehouse_dbt_assets
+from dagster_project.publish import publish
+from dagster_project.resources import WarehouseResource
+from dagster_project.run_context import as_of_for_run
+from dagster_project.settings import get_settings
+
+MART_KEYS = sorted((k for k in warehouse_dbt_assets.keys if k.path[0] == "marts"), key=lambda k: k.path)
+
+
+@asset(
+    key=AssetKey(["published", "marts"]),
+    deps=MART_KEYS,
+    group_name="publish",
+    kinds={"duckdb", "parquet"},
+    pool="duckdb",
+    description="published/marts.duckdb and published/parquet/: what BI and the dashboard read.",
+)
+def published_marts(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
+    records = context.instance.get_event_records(
+        EventRecordsFilter(event_type=DagsterEventType.ASSET_CHECK_EVALUATION), limit=100_000
+    )
+    evaluations = [
+        r.event_log_entry.dagster_event.asset_check_evaluation_data
+        for r in records
+        if r.event_log_entry.run_id == context.run_id
+    ]
+    settings = get_settings()
+    result = publish(
+        warehouse.path,
+        settings.publish_dir,
+        run_id=context.run_id,
+        as_of=as_of_for_run(context.run.tags),
+        checks_run=len(evaluations),
+        checks_passed=sum(e.passed for e in evaluations),
+        keep=settings.publish_keep,
+    )
+    context.log.info(f"published version {result.version_id} to {result.path}")
+    return MaterializeResult(
+        metadata={
+            "path": str(result.path),
+            "version_id": result.version_id,
+            "dagster/row_count": sum(result.row_counts.values()),
+            "marts": len(result.row_counts),
+            "checks_run": len(evaluations),
+        }
+    )

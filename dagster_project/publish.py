@@ -1,0 +1,198 @@
+"""Publish the marts for BI: a complete new database file, swapped in atomically.
+
+Layout under `$CSW_PUBLISH_DIR` (default `data/published/`):
+
+    marts.duckdb                 what BI opens (read-only); replaced with os.replace
+    parquet -> versions/<id>/parquet   one Parquet file per mart (symlink, swapped atomically)
+    versions/<id>/               the last N published versions, for rollback
+
+A reader sees the old version or the new one, never a mix: the new file is
+written completely elsewhere first. The published file uses an old storage
+format so that BI drivers bundling DuckDB 1.x can open it (docs/bi.md).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import duckdb
+
+from dagster_project.contract import TABLES
+
+PUBLISHED_FILE = "marts.duckdb"
+# Readable by DuckDB >= 1.0 (JDBC/ODBC drivers and older CLIs bundle 1.x).
+STORAGE_VERSION = "v1.0.0"
+MARTS_SCHEMA = "marts"
+
+
+@dataclass
+class PublishResult:
+    version_id: str
+    path: Path
+    row_counts: dict[str, int]
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _quote(s: str) -> str:
+    return "'" + s.replace("'", "''") + "'"
+
+
+def high_water_marks(conn: duckdb.DuckDBPyConnection, db: str = "wh") -> dict[str, dict[str, str | None]]:
+    marks: dict[str, dict[str, str | None]] = {}
+    existing = {
+        r[0]
+        for r in conn.execute(
+            f"select table_name from duckdb_tables() where database_name = '{db}' and schema_name = 'raw'"
+        ).fetchall()
+    }
+    for t in TABLES:
+        if t.raw_name not in existing:
+            continue
+        col = t.version_column or t.loaded_at_column
+        latest, loaded = conn.execute(
+            f"select cast(max({col}) as varchar), cast(max(_loaded_at) as varchar) from {db}.raw.{t.raw_name}"
+        ).fetchone()
+        marks[t.raw_name] = {f"max_{col}": latest, "max_loaded_at": loaded}
+    return marks
+
+
+def publish(
+    warehouse_path: Path,
+    publish_dir: Path,
+    run_id: str,
+    as_of: date,
+    checks_run: int,
+    checks_passed: int,
+    keep: int = 7,
+) -> PublishResult:
+    now = datetime.now(UTC)
+    version_id = f"{now:%Y%m%dT%H%M%S%f}-{run_id[:8]}"
+    versions = publish_dir / "versions"
+    staging = versions / f".tmp-{version_id}"
+    staging.mkdir(parents=True)
+    (staging / "parquet").mkdir()
+    new_db = staging / PUBLISHED_FILE
+    current = publish_dir / PUBLISHED_FILE
+
+    conn = duckdb.connect()
+    try:
+        conn.execute(f"attach {_quote(str(warehouse_path))} as wh (read_only)")
+        conn.execute(f"attach {_quote(str(new_db))} as pub (storage_version '{STORAGE_VERSION}')")
+        marts = [
+            r[0]
+            for r in conn.execute(
+                "select table_name from duckdb_tables() where database_name = 'wh' and schema_name = ? order by 1",
+                [MARTS_SCHEMA],
+            ).fetchall()
+        ]
+        if not marts:
+            raise RuntimeError(f"no tables in schema '{MARTS_SCHEMA}' of {warehouse_path}: nothing to publish")
+        counts: dict[str, int] = {}
+        for mart in marts:
+            conn.execute(f'create table pub.main."{mart}" as select * from wh.{MARTS_SCHEMA}."{mart}"')
+            counts[mart] = conn.execute(f'select count(*) from pub.main."{mart}"').fetchone()[0]
+            target = staging / "parquet" / f"{mart}.parquet"
+            conn.execute(f'copy pub.main."{mart}" to {_quote(str(target))} (format parquet, compression zstd)')
+        marks = high_water_marks(conn)
+        conn.execute(
+            """create table pub.main._publish_log (
+                run_id varchar, version_id varchar, published_at timestamp, as_of_date date,
+                source_high_water_marks varchar, mart_row_counts varchar, marts_published integer,
+                checks_run integer, checks_passed integer)"""
+        )
+        if current.exists():
+            conn.execute(f"attach {_quote(str(current))} as prev (read_only)")
+            conn.execute("insert into pub.main._publish_log by name select * from prev.main._publish_log")
+            conn.execute("detach prev")
+        conn.execute(
+            "insert into pub.main._publish_log values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                run_id,
+                version_id,
+                now.replace(tzinfo=None),
+                as_of,
+                json.dumps(marks, sort_keys=True),
+                json.dumps(counts, sort_keys=True),
+                len(marts),
+                checks_run,
+                checks_passed,
+            ],
+        )
+        conn.execute("detach pub")
+        conn.execute("detach wh")
+    finally:
+        conn.close()
+    _fsync(new_db)
+
+    final = versions / version_id
+    os.rename(staging, final)
+    swap_in(publish_dir, final)
+    prune(publish_dir, keep)
+    return PublishResult(version_id, current, counts)
+
+
+def swap_in(publish_dir: Path, version_dir: Path) -> None:
+    """Make `version_dir` the published version: one atomic rename per entry point."""
+    tmp = publish_dir / f".{PUBLISHED_FILE}.tmp"
+    shutil.copyfile(version_dir / PUBLISHED_FILE, tmp)
+    _fsync(tmp)
+    os.replace(tmp, publish_dir / PUBLISHED_FILE)
+    link, tmp_link = publish_dir / "parquet", publish_dir / ".parquet.tmp"
+    if tmp_link.is_symlink() or tmp_link.exists():
+        tmp_link.unlink()
+    os.symlink(Path("versions") / version_dir.name / "parquet", tmp_link)
+    if link.exists() and not link.is_symlink():
+        shutil.rmtree(link)
+    os.replace(tmp_link, link)
+
+
+def list_versions(publish_dir: Path) -> list[str]:
+    versions = publish_dir / "versions"
+    if not versions.is_dir():
+        return []
+    return sorted(p.name for p in versions.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
+def prune(publish_dir: Path, keep: int) -> None:
+    for name in list_versions(publish_dir)[:-keep] if keep > 0 else []:
+        shutil.rmtree(publish_dir / "versions" / name)
+    for leftover in (publish_dir / "versions").glob(".tmp-*"):  # from a run killed mid-publish
+        shutil.rmtree(leftover, ignore_errors=True)
+
+
+def current_log(publish_dir: Path) -> list[dict]:
+    path = publish_dir / PUBLISHED_FILE
+    if not path.exists():
+        return []
+    conn = duckdb.connect(str(path), read_only=True)
+    try:
+        cur = conn.execute("select * from _publish_log order by published_at")
+        cols = [d[0] for d in cur.description]
+        return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
+    finally:
+        conn.close()
+
+
+def rollback(publish_dir: Path) -> str:
+    """Re-publish the version before the current one; returns its id."""
+    log = current_log(publish_dir)
+    if not log:
+        raise RuntimeError(f"nothing is published in {publish_dir}")
+    current = log[-1]["version_id"]
+    older = [v for v in list_versions(publish_dir) if v < current]
+    if not older:
+        raise RuntimeError(f"no version older than {current} is kept in {publish_dir / 'versions'}")
+    swap_in(publish_dir, publish_dir / "versions" / older[-1])
+    return older[-1]

@@ -1,0 +1,93 @@
+{#- One row per account and month from the account's first month with MRR > 0
+    (its cohort month) to the as-of month, MRR 0 where nothing was in force,
+    with the plan of its largest subscription and its service tier that month. -#}
+with
+
+subscription_mrr as (
+    select * from {{ ref('int_subscription_mrr_monthly') }}
+),
+
+months as (
+    select * from {{ ref('int_months') }}
+),
+
+tiers as (
+    select * from {{ ref('service_tiers') }}
+),
+
+ranked_subscriptions as (
+    select
+        account_id,
+        month_start,
+        mrr_usd,
+        seats,
+        plan,
+        row_number() over (
+            partition by account_id, month_start order by mrr_usd desc, subscription_id
+        ) as size_rank
+    from subscription_mrr
+),
+
+account_months as (
+    select
+        account_id,
+        month_start,
+        sum(mrr_usd) as mrr,
+        sum(seats) as seats,
+        max(case when size_rank = 1 then plan end) as plan
+    from ranked_subscriptions
+    group by account_id, month_start
+),
+
+cohorts as (
+    select account_id, min(month_start) as cohort_month
+    from account_months
+    where mrr > 0
+    group by account_id
+),
+
+dense as (
+    select
+        cohorts.account_id,
+        cohorts.cohort_month,
+        months.month_start,
+        months.is_complete,
+        {{ money('coalesce(account_months.mrr, 0)') }} as mrr,
+        coalesce(account_months.seats, 0) as seats,
+        account_months.plan
+    from cohorts
+    inner join months
+        on months.month_start >= cohorts.cohort_month
+    left join account_months
+        on account_months.account_id = cohorts.account_id
+        and account_months.month_start = months.month_start
+),
+
+tiered as (
+    select
+        dense.*,
+        tiers.service_tier,
+        row_number() over (
+            partition by dense.account_id, dense.month_start order by tiers.min_arr_usd desc
+        ) as tier_rank
+    from dense
+    left join tiers
+        on 12 * dense.mrr >= tiers.min_arr_usd
+),
+
+final as (
+    select
+        account_id,
+        month_start as month,
+        cohort_month,
+        mrr,
+        {{ money('12 * mrr') }} as arr,
+        seats,
+        plan,
+        service_tier,
+        is_complete
+    from tiered
+    where tier_rank = 1
+)
+
+select * from final

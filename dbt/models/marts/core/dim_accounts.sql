@@ -1,0 +1,50 @@
+{#- One row per account known to the CRM, with its revenue position at the
+    as-of date. Health columns are filled by the health marts (null until then). -#}
+with
+
+accounts as (
+    select * from {{ ref('stg_crm__accounts') }}
+),
+
+csms as (
+    select * from {{ ref('stg_crm__csms') }}
+),
+
+current_month as (
+    select *
+    from {{ ref('int_account_mrr_monthly') }}
+    where month = cast({{ dbt.date_trunc('month', as_of_date()) }} as date)
+),
+
+tiers as (
+    select * from {{ ref('service_tiers') }}
+),
+
+final as (
+    select
+        accounts.account_id,
+        accounts.account_name,
+        accounts.industry,
+        accounts.region,
+        accounts.employee_band,
+        accounts.csm_id,
+        csms.csm_name,
+        accounts.created_at,
+        current_month.cohort_month,
+        coalesce(current_month.service_tier, lowest_tier.service_tier) as service_tier,
+        current_month.plan as current_plan,
+        cast(coalesce(current_month.mrr, 0) as decimal(18, 2)) as current_mrr,
+        cast(coalesce(current_month.arr, 0) as decimal(18, 2)) as current_arr,
+        current_month.seats as licensed_seats,
+        cast(null as integer) as health_score,
+        cast(null as {{ dbt.type_string() }}) as health_band,
+        coalesce(current_month.mrr, 0) > 0 as is_active
+    from accounts
+    left join csms
+        on csms.csm_id = accounts.csm_id
+    left join current_month
+        on current_month.account_id = accounts.account_id
+    cross join (select service_tier from tiers where min_arr_usd = 0) as lowest_tier
+)
+
+select * from final
