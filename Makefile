@@ -18,12 +18,21 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e ".[dev]"
 	rm -f $(VENV)/.installed-* && touch $@
 
+# A separate environment with an old DuckDB, standing in for a BI driver that
+# bundles DuckDB 1.1: the tests open the published file with it.
+BI_VENV := .venv-bi
+BI_STAMP := $(BI_VENV)/.installed-duckdb-1.1.3
+$(BI_STAMP):
+	$(PYTHON) -m venv $(BI_VENV)
+	$(BI_VENV)/bin/pip install --quiet duckdb==1.1.3
+	touch $@
+
 setup: $(STAMP) ## create .venv and install the project (once)
 
 run: setup ## generate the sample data if none, run the whole pipeline once
 	$(BIN)/csw run --sample-if-empty
 
-test: setup ## lint, check generated docs, run the whole test suite
+test: setup $(BI_STAMP) ## lint, check generated docs, run the whole test suite
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/csw contract

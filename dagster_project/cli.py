@@ -152,6 +152,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     c.add_argument("--write", action="store_true", help="rewrite the generated files (default: only check them)")
     c.set_defaults(func=cmd_contract)
+
+    s = sub.add_parser(
+        "status",
+        help="show what is published, from which run, and the kept versions",
+        description="Show the published version, its run, as-of date, row counts and kept versions.",
+    )
+    s.set_defaults(func=cmd_status)
+
+    b = sub.add_parser(
+        "rollback",
+        help="re-publish the previous kept version",
+        description="Atomically replace published/marts.duckdb (and parquet/) with the previous kept version.",
+    )
+    b.set_defaults(func=cmd_rollback)
     return parser
 
 

@@ -12,7 +12,7 @@ from tests.helpers import PIPELINE_OPTIONS, PipelineRun, pipeline_env, run_csw
 
 @pytest.fixture(scope="session")
 def pipeline_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PipelineRun]:
-    """60 accounts x 15 months through extract, dbt build (with tests) and publish."""
+    """The built-in sample data (200 accounts x 24 months) through extract, dbt build (with tests) and publish."""
     data_dir = tmp_path_factory.mktemp("pipeline")
     generate(data_dir / "landing", PIPELINE_OPTIONS)
     env = pipeline_env(data_dir)

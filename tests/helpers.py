@@ -6,7 +6,6 @@ import os
 import subprocess
 import sys
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -15,7 +14,8 @@ from dagster_project.generator import GeneratorOptions
 
 REPO = Path(__file__).resolve().parent.parent
 CSW = str(Path(sys.executable).with_name("csw"))
-PIPELINE_OPTIONS = GeneratorOptions(accounts=60, months=15, seed=7, as_of=date(2026, 11, 15))
+# The built-in sample data, exactly what `make run` builds.
+PIPELINE_OPTIONS = GeneratorOptions()
 
 
 @dataclass

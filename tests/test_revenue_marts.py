@@ -1,0 +1,145 @@
+"""Revenue marts against an independent plain-Python computation from the staged tables, to the cent."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+import pytest
+
+from tests.helpers import PIPELINE_OPTIONS, PipelineRun
+
+CENT = Decimal("0.01")
+MICRO = Decimal("0.000001")
+
+
+def add_months(d: date, n: int) -> date:
+    y, m = divmod(d.month - 1 + n, 12)
+    return date(d.year + y, m + 1, 1)
+
+
+@pytest.fixture(scope="module")
+def reference(pipeline_run: PipelineRun) -> dict:
+    """Account x month MRR computed from stg_billing__subscriptions in Python's Decimal."""
+    assert pipeline_run.returncode == 0, pipeline_run.output[-3000:]
+    subs = pipeline_run.query("""
+        select subscription_id, account_id, seats, unit_amount_minor, discount_percent, interval_months,
+               currency, subscription_status, effective_at
+        from staging.stg_billing__subscriptions order by subscription_id, effective_at""")
+    fx = {
+        (m, c): Decimal(str(r))
+        for m, c, r in pipeline_run.query("select month, currency, usd_per_unit from seeds.fx_rates")
+    }
+    factor = {
+        c: Decimal(str(f)) for c, f in pipeline_run.query("select currency, minor_unit_factor from seeds.currencies")
+    }
+    as_of = PIPELINE_OPTIONS.as_of
+    versions = defaultdict(list)
+    for row in subs:
+        versions[row[0]].append(row)
+    first = min(r[8] for r in subs)
+    months, m = [], date(first.year, first.month, 1)
+    while m <= date(as_of.year, as_of.month, 1):
+        months.append(m)
+        m = add_months(m, 1)
+    mrr: dict[tuple[str, date], Decimal] = defaultdict(Decimal)
+    for month in months:
+        nxt = add_months(month, 1)
+        snapshot = datetime.combine(min(nxt, as_of), datetime.min.time())
+        for vs in versions.values():
+            for i, (_, account, seats, unit, disc, interval, cur, status, eff) in enumerate(vs):
+                valid_to = vs[i + 1][8] if i + 1 < len(vs) else None
+                if eff < snapshot and (valid_to is None or valid_to >= snapshot) and status == "active":
+                    amount = Decimal(seats) * Decimal(unit) * (100 - Decimal(str(disc))) / 100 / interval
+                    usd = (amount * factor[cur] * fx[(month, cur)]).quantize(CENT, ROUND_HALF_UP)
+                    mrr[(account, month)] += usd
+    return {"mrr": mrr, "months": months}
+
+
+def test_account_mrr_matches_python_to_the_cent(pipeline_run: PipelineRun, reference: dict) -> None:
+    mart = {
+        (a, m): Decimal(str(v))
+        for a, m, v in pipeline_run.query(
+            "select account_id, month, ending_mrr from marts.mrr_movements where ending_mrr > 0"
+        )
+    }
+    expected = {k: v for k, v in reference["mrr"].items() if v > 0}
+    assert len(expected) > 1000
+    assert mart == expected
+
+
+def _nrr(reference: dict, month: date) -> tuple[int, Decimal, Decimal, Decimal, int]:
+    mrr = reference["mrr"]
+    base_month = add_months(month, -12)
+    base = {a: v for (a, m), v in mrr.items() if m == base_month and v > 0}
+    current = {a: mrr.get((a, month), Decimal(0)) for a in base}
+    capped = sum(min(current[a], base[a]) for a in base)
+    return len(base), sum(base.values()), sum(current.values()), capped, sum(1 for v in current.values() if v > 0)
+
+
+@pytest.mark.parametrize("months_back", [0, 1, 5])
+def test_nrr_and_grr_match_python(pipeline_run: PipelineRun, reference: dict, months_back: int) -> None:
+    month = add_months(reference["months"][-1], -months_back)
+    n, base, current, capped, retained = _nrr(reference, month)
+    row = pipeline_run.query(
+        "select base_accounts, base_mrr, current_mrr, capped_current_mrr, retained_accounts, nrr, grr "
+        "from marts.nrr_monthly where month = ? and segment_type = 'all'",
+        [month],
+    )[0]
+    assert row[:5] == (n, base, current, capped, retained)
+    assert row[5] == (current / base).quantize(MICRO, ROUND_HALF_UP)
+    assert row[6] == (capped / base).quantize(MICRO, ROUND_HALF_UP)
+
+
+def test_one_cohort_row_matches_python(pipeline_run: PipelineRun, reference: dict) -> None:
+    mrr = reference["mrr"]
+    cohort_of = {}
+    for (a, m), v in sorted(mrr.items(), key=lambda kv: kv[0][1]):
+        if v > 0 and a not in cohort_of:
+            cohort_of[a] = m
+    cohort = reference["months"][0]
+    k = 9
+    month = add_months(cohort, k)
+    members = [a for a, c in cohort_of.items() if c == cohort]
+    m0 = {a: mrr[(a, cohort)] for a in members}
+    mk = {a: mrr.get((a, month), Decimal(0)) for a in members}
+    row = pipeline_run.query(
+        "select cohort_accounts, active_accounts, cohort_starting_mrr, mrr, logo_retention, revenue_retention, "
+        "gross_revenue_retention from marts.cohort_retention where cohort_month = ? and month_offset = ?",
+        [cohort, k],
+    )[0]
+    starting, now = sum(m0.values()), sum(mk.values())
+    capped = sum(min(mk[a], m0[a]) for a in members)
+    active = sum(1 for v in mk.values() if v > 0)
+    assert row == (
+        len(members),
+        active,
+        starting,
+        now,
+        (Decimal(active) / len(members)).quantize(MICRO, ROUND_HALF_UP),
+        (now / starting).quantize(MICRO, ROUND_HALF_UP),
+        (capped / starting).quantize(MICRO, ROUND_HALF_UP),
+    )
+
+
+def test_figures_are_plausible_on_the_sample_data(pipeline_run: PipelineRun) -> None:
+    nrr = pipeline_run.query("select min(nrr), max(nrr), max(grr) from marts.nrr_monthly where segment_type = 'all'")[0]
+    assert nrr[0] >= Decimal("0.8") and nrr[1] <= Decimal("1.4"), nrr
+    assert nrr[2] <= 1
+    month0 = pipeline_run.query(
+        "select min(logo_retention), max(logo_retention) from marts.cohort_retention where month_offset = 0"
+    )[0]
+    assert month0 == (1, 1)
+    tiers = dict(pipeline_run.query("select service_tier, count(*) from marts.dim_accounts where is_active group by 1"))
+    assert set(tiers) == {"high_touch", "low_touch", "tech_touch"}
+    types = {r[0] for r in pipeline_run.query("select distinct movement_type from marts.mrr_movements")}
+    assert {"new", "expansion", "contraction", "churn", "reactivation"} <= types
+
+
+def test_current_month_is_marked_incomplete(pipeline_run: PipelineRun) -> None:
+    as_of_month = date(PIPELINE_OPTIONS.as_of.year, PIPELINE_OPTIONS.as_of.month, 1)
+    rows = pipeline_run.query(
+        "select month, is_complete from marts.mrr_summary_monthly where service_tier = 'all' order by month desc limit 2"
+    )
+    assert rows == [(as_of_month, False), (add_months(as_of_month, -1), True)]
