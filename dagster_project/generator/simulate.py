@@ -382,7 +382,7 @@ class AccountSimulator:
         d_idx, u_idx = np.nonzero(active)
         if len(d_idx) == 0:
             return
-        n_feat = npr.poisson(0.7, size=len(d_idx))
+        n_feat = npr.poisson(0.35, size=len(d_idx))
         # per-account adoption of core features, shrinking in a churner's decline
         n_core = max(1, int(round(len(CORE) * min(1.0, 0.2 + self.health * 0.9))))
         adopted = list(npr.permutation(CORE)[:n_core]) + NON_CORE
