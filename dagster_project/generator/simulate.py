@@ -318,9 +318,9 @@ class AccountSimulator:
         """Per-day multiplier of each user's chance to be active."""
         f = np.full(days.shape, 1.0)
         if self.churn_at is not None:
-            decline_start = np.datetime64(self.churn_at.replace(tzinfo=None), "D") - np.timedelta64(35, "D")
+            decline_start = np.datetime64(self.churn_at.replace(tzinfo=None), "D") - np.timedelta64(42, "D")
             weeks = (days - decline_start).astype("int64") / 7.0
-            f = np.where(weeks > 0, 0.55 ** np.clip(weeks, 0, None), f)
+            f = np.where(weeks > 0, 0.45 ** np.clip(weeks, 0, None), f)
         return f
 
     def _users_and_events(self) -> None:
@@ -331,14 +331,14 @@ class AccountSimulator:
         if len(days) == 0:
             return
         seats = np.array([self.seats_on(_dt(d.astype(object)) + timedelta(hours=23)) for d in days])
-        pool_frac = np.full(len(days), rng.uniform(0.5, 0.8))
-        p = np.full(len(days), 0.15 + 0.5 * self.health)
+        pool_frac = np.full(len(days), rng.uniform(0.5, 0.78))
+        p = np.full(len(days), 0.3 + 0.65 * self.health)
         for when in self.expansions:  # expanders fill their seats first
             w = np.datetime64(when.replace(tzinfo=None), "D")
             ramp = (days >= w - np.timedelta64(42, "D")) & (days < w)
             pool_frac[ramp] = 1.0
             p[ramp] = np.maximum(p[ramp], 0.9)
-            pool_frac[days >= w] = rng.uniform(0.6, 0.8)
+            pool_frac[days >= w] = rng.uniform(0.55, 0.75)
         p = p * self._activity_factor(days)
         pool = np.floor(seats * pool_frac + 0.5).astype(int)
         pool = np.minimum(pool, seats)
@@ -382,7 +382,7 @@ class AccountSimulator:
         d_idx, u_idx = np.nonzero(active)
         if len(d_idx) == 0:
             return
-        n_feat = npr.poisson(0.35, size=len(d_idx))
+        n_feat = npr.poisson(0.2, size=len(d_idx))
         # per-account adoption of core features, shrinking in a churner's decline
         n_core = max(1, int(round(len(CORE) * min(1.0, 0.2 + self.health * 0.9))))
         adopted = list(npr.permutation(CORE)[:n_core]) + NON_CORE

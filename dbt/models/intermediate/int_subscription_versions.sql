@@ -22,6 +22,7 @@ versions as (
         started_at,
         effective_at as valid_from,
         lead(effective_at) over (partition by subscription_id order by effective_at) as valid_to,
+        lag(seats) over (partition by subscription_id order by effective_at) as previous_seats,
         seats * unit_amount_minor * (100 - discount_percent) * 0.01 as interval_amount_minor
     from subscriptions
 ),
@@ -30,7 +31,8 @@ final as (
     select
         versions.*,
         interval_amount_minor / interval_months as monthly_amount_minor,
-        subscription_status = 'active' as is_recurring_revenue
+        subscription_status = 'active' as is_recurring_revenue,
+        coalesce(seats < previous_seats, false) as is_seat_reduction
     from versions
 )
 

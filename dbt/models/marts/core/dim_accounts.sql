@@ -1,5 +1,5 @@
 {#- One row per account known to the CRM, with its revenue position at the
-    as-of date. Health columns are filled by the health marts (null until then). -#}
+    as-of date and its latest weekly health score. -#}
 with
 
 accounts as (
@@ -20,6 +20,18 @@ tiers as (
     select * from {{ ref('service_tiers') }}
 ),
 
+latest_health as (
+    select account_id, health_score, health_band
+    from (
+        select account_id, week_start, health_score, health_band,
+               row_number() over (partition by account_id order by week_start desc) as recency
+        from {{ ref('account_health_weekly') }}
+    ) as ranked
+    where recency = 1
+      -- a former customer's last score is history, not its health today
+      and week_start = (select max(week_start) from {{ ref('int_weeks') }})
+),
+
 final as (
     select
         accounts.account_id,
@@ -36,14 +48,16 @@ final as (
         cast(coalesce(current_month.mrr, 0) as decimal(18, 2)) as current_mrr,
         cast(coalesce(current_month.arr, 0) as decimal(18, 2)) as current_arr,
         current_month.seats as licensed_seats,
-        cast(null as integer) as health_score,
-        cast(null as {{ dbt.type_string() }}) as health_band,
+        latest_health.health_score,
+        latest_health.health_band,
         coalesce(current_month.mrr, 0) > 0 as is_active
     from accounts
     left join csms
         on csms.csm_id = accounts.csm_id
     left join current_month
         on current_month.account_id = accounts.account_id
+    left join latest_health
+        on latest_health.account_id = accounts.account_id
     cross join (select service_tier from tiers where min_arr_usd = 0) as lowest_tier
 )
 

@@ -1,0 +1,131 @@
+{#- The weekly health score: every rule of the health_rules seed applied to the
+    week's facts, summed per component, banded, compared with last week, and
+    the main driver named (the component furthest below its maximum; ties go to
+    the component listed first in health_components). -#}
+{%- set metrics = [
+    'dau_per_seat_28d', 'core_adoption_28d', 'qbr_attended_last_quarter', 'training_completed',
+    'email_reply_rate_60d', 'ticket_change_30d', 'csat_90d', 'has_active_sponsor', 'has_active_champion',
+    'latest_nps', 'late_invoices_90d', 'mrr_grew_12m', 'renewed_without_downgrade'
+] -%}
+with
+
+facts as (
+    select * from {{ ref('int_account_weekly_facts') }}
+),
+
+rules as (
+    select * from {{ ref('health_rules') }}
+),
+
+components as (
+    select * from {{ ref('health_components') }}
+),
+
+bands as (
+    select * from {{ ref('health_bands') }}
+),
+
+metric_values as (
+    {% for metric in metrics %}
+    select account_id, week_start, '{{ metric }}' as metric, cast({{ metric }} as {{ dbt.type_float() }}) as metric_value
+    from facts
+    {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+),
+
+rule_points as (
+    select
+        metric_values.account_id,
+        metric_values.week_start,
+        rules.component,
+        case
+            when metric_values.metric_value is null then rules.points_if_missing
+            when rules.direction = 'higher_is_better' and metric_values.metric_value >= rules.top_threshold then rules.top_points
+            when rules.direction = 'higher_is_better' and metric_values.metric_value >= rules.mid_threshold then rules.mid_points
+            when rules.direction = 'lower_is_better' and metric_values.metric_value <= rules.top_threshold then rules.top_points
+            when rules.direction = 'lower_is_better' and metric_values.metric_value <= rules.mid_threshold then rules.mid_points
+            else rules.low_points
+        end as points
+    from metric_values
+    inner join rules
+        on rules.metric = metric_values.metric
+),
+
+component_points as (
+    select
+        rule_points.account_id,
+        rule_points.week_start,
+        rule_points.component,
+        components.max_points,
+        components.sort_order,
+        sum(rule_points.points) as points
+    from rule_points
+    inner join components
+        on components.component = rule_points.component
+    group by rule_points.account_id, rule_points.week_start, rule_points.component,
+             components.max_points, components.sort_order
+),
+
+drivers as (
+    select
+        account_id,
+        week_start,
+        component as main_driver,
+        row_number() over (
+            partition by account_id, week_start order by max_points - points desc, sort_order
+        ) as shortfall_rank
+    from component_points
+),
+
+scores as (
+    select
+        account_id,
+        week_start,
+        sum(case when component = 'product_usage' then points else 0 end) as usage_points,
+        sum(case when component = 'engagement' then points else 0 end) as engagement_points,
+        sum(case when component = 'support' then points else 0 end) as support_points,
+        sum(case when component = 'relationship' then points else 0 end) as relationship_points,
+        sum(case when component = 'financial' then points else 0 end) as financial_points,
+        sum(points) as health_score
+    from component_points
+    group by account_id, week_start
+),
+
+banded as (
+    select
+        scores.*,
+        bands.health_band,
+        row_number() over (partition by scores.account_id, scores.week_start order by bands.min_score desc) as band_rank
+    from scores
+    inner join bands
+        on scores.health_score >= bands.min_score
+),
+
+final as (
+    select
+        banded.account_id,
+        banded.week_start,
+        cast(banded.usage_points as integer) as usage_points,
+        cast(banded.engagement_points as integer) as engagement_points,
+        cast(banded.support_points as integer) as support_points,
+        cast(banded.relationship_points as integer) as relationship_points,
+        cast(banded.financial_points as integer) as financial_points,
+        cast(banded.health_score as integer) as health_score,
+        banded.health_band,
+        cast(banded.health_score - lag(banded.health_score) over (
+            partition by banded.account_id order by banded.week_start) as integer) as score_change,
+        lag(banded.health_band) over (partition by banded.account_id order by banded.week_start) as previous_health_band,
+        drivers.main_driver,
+        facts.is_complete
+    from banded
+    inner join drivers
+        on drivers.account_id = banded.account_id
+        and drivers.week_start = banded.week_start
+        and drivers.shortfall_rank = 1
+    inner join facts
+        on facts.account_id = banded.account_id
+        and facts.week_start = banded.week_start
+    where banded.band_rank = 1
+)
+
+select * from final

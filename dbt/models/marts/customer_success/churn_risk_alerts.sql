@@ -1,0 +1,217 @@
+{#- One row per account, week and rule that fired. Rule parameters live in the
+    alert_rules seed; `detail` says in words why the rule fired. -#}
+with
+
+facts as (
+    select * from {{ ref('int_account_weekly_facts') }}
+),
+
+health as (
+    select * from {{ ref('account_health_weekly') }}
+),
+
+params as (
+    select * from {{ ref('alert_rules') }}
+),
+
+{%- set p = "(select threshold from params where rule = '%s')" %}
+
+login_drops as (
+    select
+        account_id,
+        week_start,
+        is_complete,
+        logins,
+        lag(logins) over (partition by account_id order by week_start) as previous_logins
+    from facts
+),
+
+login_flags as (
+    select
+        login_drops.*,
+        case
+            when previous_logins >= (select min_volume from params where rule = 'logins_falling') and is_complete
+                 and logins <= (1 - {{ p % 'logins_falling' }}) * previous_logins then 1
+            else 0
+        end as is_drop,
+        1 - cast(logins as {{ dbt.type_float() }}) / nullif(previous_logins, 0) as drop_share
+    from login_drops
+),
+
+login_streaks as (
+    select
+        login_flags.*,
+        sum(case when is_drop = 0 then 1 else 0 end) over (
+            partition by account_id order by week_start rows between unbounded preceding and current row
+        ) as streak_group
+    from login_flags
+),
+
+login_runs as (
+    select
+        login_streaks.*,
+        sum(is_drop) over (
+            partition by account_id, streak_group order by week_start rows between unbounded preceding and current row
+        ) as weeks_falling,
+        lag(drop_share, 1) over (partition by account_id order by week_start) as drop_share_1,
+        lag(drop_share, 2) over (partition by account_id order by week_start) as drop_share_2
+    from login_streaks
+),
+
+logins_falling as (
+    select
+        account_id,
+        week_start,
+        'churn_risk' as signal_type,
+        'logins_falling' as rule,
+        {{ dbt.concat([
+            "'logins fell '",
+            "cast(cast(round(100 * drop_share_2, 0) as integer) as " ~ dbt.type_string() ~ ")", "'%, '",
+            "cast(cast(round(100 * drop_share_1, 0) as integer) as " ~ dbt.type_string() ~ ")", "'%, '",
+            "cast(cast(round(100 * drop_share, 0) as integer) as " ~ dbt.type_string() ~ ")",
+            "'% over the last '", "cast(weeks_falling as " ~ dbt.type_string() ~ ")", "' weeks'"
+        ]) }} as detail
+    from login_runs
+    where weeks_falling >= (select weeks from params where rule = 'logins_falling')
+),
+
+usage_down_tickets_up as (
+    select
+        account_id,
+        week_start,
+        'churn_risk' as signal_type,
+        'usage_down_tickets_up' as rule,
+        {{ dbt.concat([
+            "'core-feature events ' ", "cast(core_events_prior_2w as " ~ dbt.type_string() ~ ")",
+            "' -> '", "cast(core_events_2w as " ~ dbt.type_string() ~ ")",
+            "' over two weeks while tickets rose '", "cast(tickets_prior_30d as " ~ dbt.type_string() ~ ")",
+            "' -> '", "cast(tickets_30d as " ~ dbt.type_string() ~ ")", "' in 30 days'"
+        ]) }} as detail
+    from facts
+    where is_complete
+      and core_events_prior_2w >= (select min_volume from params where rule = 'usage_down_tickets_up')
+      and core_events_2w <= (1 - {{ p % 'usage_down_tickets_up' }}) * core_events_prior_2w
+      and tickets_30d > tickets_prior_30d
+),
+
+low_adoption_day_30 as (
+    select
+        account_id,
+        week_start,
+        'churn_risk' as signal_type,
+        'low_adoption_day_30' as rule,
+        {{ dbt.concat([
+            "'core-feature adoption '", "cast(cast(round(100 * core_adoption_28d, 0) as integer) as " ~ dbt.type_string() ~ ")",
+            "'% at day 30'"
+        ]) }} as detail
+    from facts
+    where days_since_start >= 30 and days_since_start < 37
+      and core_adoption_28d < {{ p % 'low_adoption_day_30' }}
+),
+
+invoice_overdue as (
+    select
+        account_id,
+        week_start,
+        'churn_risk' as signal_type,
+        'invoice_overdue' as rule,
+        {{ dbt.concat(["'an invoice is '", "cast(max_days_overdue as " ~ dbt.type_string() ~ ")", "' days overdue'"]) }} as detail
+    from facts
+    where max_days_overdue > {{ p % 'invoice_overdue' }}
+),
+
+people_left as (
+    select account_id, week_start, 'churn_risk' as signal_type, 'champion_left' as rule,
+           'the champion became inactive' as detail
+    from facts
+    where champion_left_this_week = 1
+    union all
+    select account_id, week_start, 'churn_risk', 'sponsor_left', 'the executive sponsor became inactive'
+    from facts
+    where sponsor_left_this_week = 1
+),
+
+nps_detractor as (
+    select
+        account_id,
+        week_start,
+        'churn_risk' as signal_type,
+        'nps_detractor' as rule,
+        {{ dbt.concat(["'NPS answer of '", "cast(lowest_nps_this_week as " ~ dbt.type_string() ~ ")"]) }} as detail
+    from facts
+    where lowest_nps_this_week <= {{ p % 'nps_detractor' }}
+),
+
+turned_red as (
+    select
+        account_id,
+        week_start,
+        'churn_risk' as signal_type,
+        'health_turned_red' as rule,
+        {{ dbt.concat([
+            "'health score '", "cast(health_score as " ~ dbt.type_string() ~ ")",
+            "' (red, was '", "previous_health_band", "'); main driver: '", "main_driver"
+        ]) }} as detail
+    from health
+    where health_band = 'red' and previous_health_band is not null and previous_health_band <> 'red'
+),
+
+seats_nearly_full as (
+    select
+        account_id,
+        week_start,
+        'expansion' as signal_type,
+        'seats_nearly_full' as rule,
+        {{ dbt.concat([
+            "cast(users_active_28d as " ~ dbt.type_string() ~ ")", "' of '",
+            "cast(licensed_seats as " ~ dbt.type_string() ~ ")", "' licensed seats active in 28 days'"
+        ]) }} as detail
+    from facts
+    where licensed_seats > 0
+      and users_active_28d >= {{ p % 'seats_nearly_full' }} * licensed_seats
+),
+
+promoter_green as (
+    select
+        facts.account_id,
+        facts.week_start,
+        'advocacy' as signal_type,
+        'promoter_green' as rule,
+        {{ dbt.concat([
+            "'NPS '", "cast(facts.highest_nps_this_week as " ~ dbt.type_string() ~ ")",
+            "' with a green health score of '", "cast(health.health_score as " ~ dbt.type_string() ~ ")"
+        ]) }} as detail
+    from facts
+    inner join health
+        on health.account_id = facts.account_id
+        and health.week_start = facts.week_start
+    where facts.highest_nps_this_week >= {{ p % 'promoter_green' }}
+      and health.health_band = 'green'
+),
+
+fired as (
+    select * from logins_falling
+    union all select * from usage_down_tickets_up
+    union all select * from low_adoption_day_30
+    union all select * from invoice_overdue
+    union all select * from people_left
+    union all select * from nps_detractor
+    union all select * from turned_red
+    union all select * from seats_nearly_full
+    union all select * from promoter_green
+),
+
+final as (
+    select
+        fired.account_id,
+        fired.week_start,
+        fired.signal_type,
+        fired.rule,
+        params.severity,
+        fired.detail
+    from fired
+    inner join params
+        on params.rule = fired.rule
+)
+
+select * from final
