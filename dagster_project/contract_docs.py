@@ -6,10 +6,12 @@ when they are out of date, so the docs always describe what the extract enforces
 
 from __future__ import annotations
 
+import csv
+import json
 from pathlib import Path
 
 from dagster_project.contract import FORMATS, SOURCES, TABLES, Table
-from dagster_project.settings import DBT_PROJECT_DIR, REPO_ROOT
+from dagster_project.settings import DBT_PROJECT_DIR, EXPECTATIONS_DIR, REPO_ROOT
 
 HEADER = """# Sources: the input contract
 
@@ -96,8 +98,115 @@ def _table_yaml(t: Table) -> list[str]:
     return lines
 
 
+GX_TYPES: dict[str, list[str]] = {
+    "string": ["VARCHAR", "String"],
+    "integer": ["BIGINT", "BigInteger"],
+    "decimal": ["DECIMAL", "NUMERIC", "Numeric", "DECIMAL(18, 4)", "NUMERIC(18, 4)"],
+    "boolean": ["BOOLEAN", "Boolean"],
+    "timestamp": ["TIMESTAMP", "TIMESTAMP WITH TIME ZONE", "TIMESTAMPTZ"],
+    "date": ["DATE", "Date"],
+}
+# Amounts, counts and scores and the range they must lie in.
+VALUE_RANGES: dict[str, tuple[int, int | None]] = {
+    "quantity": (0, None),
+    "unit_amount": (0, None),
+    "discount_percent": (0, 100),
+    "subtotal": (0, None),
+    "tax": (0, None),
+    "total": (0, None),
+    "amount": (0, None),
+    "score": (0, 10),
+    "csat_score": (1, 5),
+}
+# Timestamps that may legitimately lie in the future (plans, due dates, scheduled changes).
+FUTURE_OK = {"scheduled_at", "due_at", "trial_end_at", "effective_at"}
+# A newest extract with fewer rows per day than this share of the previous extract's fails.
+ROW_RATE_FLOOR = 0.6
+ROW_RATE_MIN_VOLUME = 100
+
+
+def known_currencies() -> list[str]:
+    with (DBT_PROJECT_DIR / "seeds" / "currencies.csv").open() as fh:
+        return sorted(row["currency"] for row in csv.DictReader(fh))
+
+
+def render_raw_suite(t: Table) -> str:
+    """The Great Expectations suite for one raw table, validated on each newly loaded batch."""
+    e: list[dict] = []
+
+    def add(kind: str, note: str, **kwargs: object) -> None:
+        e.append({"type": kind, "kwargs": kwargs, "meta": {"notes": note}})
+
+    for c in t.columns:
+        add("expect_column_to_exist", "column present", column=c.name)
+        add(
+            "expect_column_values_to_be_in_type_list",
+            "column typed as the contract says",
+            column=c.name,
+            type_list=GX_TYPES[c.type],
+        )
+        if c.required:
+            add("expect_column_values_to_not_be_null", "required value present", column=c.name)
+        if c.name in VALUE_RANGES:
+            lo, hi = VALUE_RANGES[c.name]
+            add(
+                "expect_column_values_to_be_between",
+                "amounts and scores in range",
+                column=c.name,
+                min_value=lo,
+                max_value=hi,
+            )
+        if c.name == "currency":
+            add(
+                "expect_column_values_to_be_in_set",
+                "currency in dbt/seeds/currencies.csv",
+                column=c.name,
+                value_set=known_currencies(),
+            )
+        if c.type == "timestamp" and c.name not in FUTURE_OK:
+            add(
+                "expect_column_values_to_be_between",
+                "not in the future (load time + 1 day)",
+                column=c.name,
+                max_value={"$PARAMETER": "max_timestamp"},
+            )
+    cols = ", ".join(t.column_names)
+    version = [t.version_column] if t.version_column else []
+    keys = ", ".join(list(t.key) + version)
+    add(
+        "unexpected_rows_expectation",
+        f"one record per key and version ({keys}); exact duplicates are allowed and removed in staging",
+        unexpected_rows_query=f"select {keys}, count(*) as versions from (select distinct {cols} from {{batch}}) "
+        f"as distinct_rows group by {keys} having count(*) > 1",
+    )
+    # _source_file is <source>/<table>/<extract_date>/<file>; GX formats the query, so no braces in it
+    extract_date = "split_part(_source_file, '/', 3)"
+    add(
+        "unexpected_rows_expectation",
+        f"rows per day of the newest extract at least {ROW_RATE_FLOOR:.0%} of the previous extract's "
+        f"(checked when that had {ROW_RATE_MIN_VOLUME}+ rows)",
+        unexpected_rows_query=(
+            f"with extracts as (select {extract_date} as extract_date, count(*) as n from raw.{t.raw_name} group by 1), "
+            "spans as (select extract_date, n, greatest(date_diff('day', cast(lag(extract_date) over (order by extract_date) "
+            "as date), cast(extract_date as date)), 1) as days from extracts), "
+            "rated as (select extract_date, n, cast(n as double) / days as rate, lag(n) over (order by extract_date) "
+            "as previous_n, lag(cast(n as double) / days) over (order by extract_date) as previous_rate from spans) "
+            f"select * from rated where extract_date = (select max({extract_date}) from {{batch}}) "
+            f"and previous_n >= {ROW_RATE_MIN_VOLUME} and rate < {ROW_RATE_FLOOR} * previous_rate"
+        ),
+    )
+    suite = {
+        "name": f"raw.{t.raw_name}",
+        "expectations": e,
+        "meta": {"generated_from": "dagster_project/contract.py (csw contract --write)"},
+    }
+    return json.dumps(suite, indent=2) + "\n"
+
+
 def generated_files() -> dict[Path, str]:
     files = {REPO_ROOT / "docs" / "sources.md": render_sources_md()}
+    for t in TABLES:
+        files[EXPECTATIONS_DIR / "raw" / f"{t.raw_name}.json"] = render_raw_suite(t)
     for source in SOURCES:
         files[DBT_PROJECT_DIR / "models" / "staging" / source / f"_{source}__sources.yml"] = render_dbt_sources(source)
     return files

@@ -7,6 +7,7 @@ from dagster import AssetSelection, Definitions, define_asset_job
 from dagster_project.assets.dbt import dbt_resource, warehouse_dbt_assets
 from dagster_project.assets.extract import extract_assets
 from dagster_project.assets.publish import published_marts
+from dagster_project.checks.quality import mart_quality_checks, raw_quality_checks
 from dagster_project.resources import WarehouseResource
 from dagster_project.schedules import daily_schedule
 
@@ -18,6 +19,7 @@ warehouse_job = define_asset_job(
 
 defs = Definitions(
     assets=[*extract_assets, warehouse_dbt_assets, published_marts],
+    asset_checks=[raw_quality_checks, mart_quality_checks],
     jobs=[warehouse_job],
     schedules=[daily_schedule],
     resources={"warehouse": WarehouseResource(), "dbt": dbt_resource()},

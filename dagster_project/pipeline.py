@@ -54,13 +54,17 @@ def run_pipeline(as_of: date | None = None, sample_if_empty: bool = False) -> in
         mat = event.event_specific_data.materialization
         count = mat.metadata.get("dagster/row_count")
         rows["/".join(mat.asset_key.path)] = count.value if count is not None else None
-    failed_checks, warnings = [], []
+    failed_checks, warnings, details = [], [], []
     for e in result.all_events:
         if e.event_type_value != "ASSET_CHECK_EVALUATION" or e.asset_check_evaluation_data.passed:
             continue
         check = e.asset_check_evaluation_data
         label = f"{check.asset_key.to_user_string()}:{check.check_name}"
-        (warnings if check.severity == AssetCheckSeverity.WARN else failed_checks).append(label)
+        if check.severity == AssetCheckSeverity.WARN:
+            warnings.append(label)
+        else:
+            failed_checks.append(label)
+            details.append(f"FAILED CHECK {label}" + (f"\n  {check.description.strip()}" if check.description else ""))
     print(f"\n{'table':<48} {'rows':>12}")
     for name in sorted(rows):
         n = rows[name]
@@ -73,6 +77,13 @@ def run_pipeline(as_of: date | None = None, sample_if_empty: bool = False) -> in
         print(f"warnings ({len(warnings)}, not blocking): " + ", ".join(warnings[:20]))
     if failed_checks:
         print(f"failed checks ({len(failed_checks)}): " + ", ".join(failed_checks[:20]))
+        for detail in details[:10]:
+            print(detail)
+    from dagster_project.checks.quality import report_index
+
+    report = report_index(result.run_id)
+    if report.exists():
+        print(f"data-quality report (Great Expectations Data Docs): {report}")
     if not result.success:
         failed = [e.step_key for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
         print(f"RUN FAILED at: {', '.join(failed) or 'unknown step'}; nothing was published by this run.")

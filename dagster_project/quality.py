@@ -1,0 +1,222 @@
+"""Great Expectations validations of the build file, run as blocking Dagster asset checks.
+
+Suites are JSON files under `expectations/raw/` and `expectations/marts/`. Each
+validation runs through GX's SQL datasource on `warehouse.duckdb`, so the
+expectations are pushed down to DuckDB. Results of a run are stored in a GX
+project under `<data>/quality/<run_id>/`, whose Data Docs site is the run's
+HTML failure report. An expectation that raised instead of evaluating counts
+as failed.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import multiprocessing
+import os
+import warnings
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dagster_project.settings import EXPECTATIONS_DIR
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+logging.getLogger("great_expectations").setLevel(logging.ERROR)
+SAMPLE_ROWS = 5
+
+
+@dataclass
+class ExpectationFailure:
+    expectation: str
+    column: str | None
+    note: str
+    unexpected_count: int | None
+    sample: list[Any]
+    error: str | None = None
+
+    def __str__(self) -> str:
+        what = self.expectation + (f" on column '{self.column}'" if self.column else "")
+        if self.error:
+            return f"{what} could not be evaluated: {self.error}"
+        count = f"{self.unexpected_count} unexpected" if self.unexpected_count is not None else "failed"
+        sample = f"; e.g. {self.sample[:SAMPLE_ROWS]}" if self.sample else ""
+        return f"{what} ({self.note}): {count}{sample}"
+
+
+@dataclass
+class SuiteResult:
+    suite: str
+    table: str
+    evaluated: int
+    failures: list[ExpectationFailure] = field(default_factory=list)
+
+    @property
+    def success(self) -> bool:
+        return not self.failures
+
+    def summary(self) -> str:
+        if self.success:
+            return f"{self.suite}: {self.evaluated} expectations passed"
+        lines = [f"{self.suite} on {self.table}: {len(self.failures)} of {self.evaluated} expectations failed"]
+        lines += [f"  - {f}" for f in self.failures]
+        return "\n".join(lines)
+
+
+def load_suite(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as e:
+        raise ValueError(f"cannot read expectation suite {path}: {e}") from e
+
+
+def raw_suite_path(raw_name: str) -> Path:
+    return EXPECTATIONS_DIR / "raw" / f"{raw_name}.json"
+
+
+def mart_suite_paths() -> list[Path]:
+    return sorted((EXPECTATIONS_DIR / "marts").glob("*.json"))
+
+
+# Expectations about the table's structure: checked on the table itself (GX
+# needs the table's column metadata), the rest on the batch query.
+SCHEMA_EXPECTATIONS = {
+    "expect_column_to_exist",
+    "expect_column_values_to_be_in_type_list",
+    "expect_table_columns_to_match_set",
+}
+
+
+@dataclass
+class Validation:
+    """One suite against one table (`schema.table`) of the warehouse, its rows narrowed by `where`."""
+
+    suite_path: Path
+    table: str
+    where: str | None = None
+    parameters: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def query(self) -> str:
+        return f"select * from {self.table}" + (f" where {self.where}" if self.where else "")
+
+
+def _failure(result: Any) -> ExpectationFailure | None:
+    config = result.expectation_config
+    raised, message = _raised(result.exception_info)
+    if result.success and not raised:
+        return None
+    kwargs = config.kwargs or {}
+    res = result.result or {}
+    sample = res.get("partial_unexpected_list") or []
+    if not sample and res.get("details", {}).get("unexpected_rows"):
+        sample = res["details"]["unexpected_rows"]
+    count = res.get("unexpected_count")
+    if count is None and config.type == "unexpected_rows_expectation":
+        count = res.get("observed_value")
+    return ExpectationFailure(
+        expectation=config.type,
+        column=kwargs.get("column"),
+        note=(config.meta or {}).get("notes", ""),
+        unexpected_count=count,
+        sample=[_plain(s) for s in sample[:SAMPLE_ROWS]],
+        error=message if raised else None,
+    )
+
+
+def _raised(info: Any) -> tuple[bool, str | None]:
+    """GX reports exceptions at the top level or per metric; either way the expectation did not evaluate."""
+    if not isinstance(info, dict):
+        return False, None
+    if info.get("raised_exception"):
+        return True, str(info.get("exception_message") or "exception while evaluating").splitlines()[0]
+    for value in info.values():
+        if isinstance(value, dict) and value.get("raised_exception"):
+            return True, str(value.get("exception_message") or "exception while evaluating").splitlines()[0]
+    return False, None
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return str(value)
+
+
+def validate(warehouse: Path, validations: list[Validation], report_dir: Path) -> tuple[list[SuiteResult], Path]:
+    """Run every validation in a child process; return their results and the Data Docs index of this report.
+
+    GX keeps DuckDB connections (and so the file lock) in caches that outlive engine
+    disposal, and DuckDB refuses a second connection with another configuration in the
+    same process; a process of its own lets go of the file, whatever GX does.
+    """
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as pool:
+        return pool.submit(_validate, warehouse, validations, report_dir).result()
+
+
+def _validate(warehouse: Path, validations: list[Validation], report_dir: Path) -> tuple[list[SuiteResult], Path]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import great_expectations as gx
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    report_dir.mkdir(parents=True, exist_ok=True)
+    context = gx.get_context(mode="file", project_root_dir=str(report_dir))
+    context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+    # Read-only: GX must never write the build file, and must let go of it afterwards.
+    datasource = context.data_sources.add_or_update_sql(
+        "warehouse",
+        connection_string=f"duckdb:///{warehouse}",
+        kwargs={"pool_reset_on_return": None, "connect_args": {"read_only": True}},
+    )
+    results: list[SuiteResult] = []
+    try:
+        for i, v in enumerate(validations):
+            spec = load_suite(v.suite_path)
+            schema_part = [e for e in spec["expectations"] if e["type"] in SCHEMA_EXPECTATIONS]
+            rows_part = [e for e in spec["expectations"] if e["type"] not in SCHEMA_EXPECTATIONS]
+            evaluated, failures = 0, []
+            try:
+                for part, expectations in (("schema", schema_part), ("rows", rows_part)):
+                    if not expectations:
+                        continue
+                    name = f"{spec['name']}.{part}"
+                    suite = context.suites.add_or_update(gx.ExpectationSuite(name=name, expectations=expectations))
+                    if part == "schema":
+                        schema, table = v.table.split(".", 1)
+                        asset = datasource.add_table_asset(f"t{i}", table_name=table, schema_name=schema)
+                    else:
+                        asset = datasource.add_query_asset(f"q{i}", query=v.query)
+                    definition = context.validation_definitions.add_or_update(
+                        gx.ValidationDefinition(
+                            data=asset.add_batch_definition_whole_table("batch"), suite=suite, name=name
+                        )
+                    )
+                    checkpoint = context.checkpoints.add_or_update(
+                        gx.Checkpoint(
+                            name=f"{name}.checkpoint",
+                            validation_definitions=[definition],
+                            result_format={"result_format": "COMPLETE", "partial_unexpected_count": SAMPLE_ROWS},
+                        )
+                    )
+                    run = checkpoint.run(expectation_parameters=v.parameters)
+                    outcome = next(iter(run.run_results.values()))
+                    evaluated += len(outcome.results)
+                    failures += [f for f in (_failure(r) for r in outcome.results) if f]
+            except Exception as e:  # a suite that cannot run is a failure, never a pass
+                failures.append(
+                    ExpectationFailure(
+                        "suite", None, "validation could not run", None, [], error=f"{type(e).__name__}: {e}"
+                    )
+                )
+            results.append(SuiteResult(spec["name"], v.table, evaluated, failures))
+        context.build_data_docs()
+    finally:
+        datasource.get_engine().dispose()
+    index = report_dir / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+    return results, index
