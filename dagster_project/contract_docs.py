@@ -84,6 +84,9 @@ def render_dbt_sources(source: str) -> str:
 
 
 def _table_yaml(t: Table) -> list[str]:
+    # No dbt tests on sources: the extract enforces the contract and the GX raw suites check each
+    # batch. (A dbt test on a source would also make Dagster exempt the dbt step from the raw
+    # assets' blocking checks, since that step would then be checking its own upstream.)
     lines = [
         f"      - name: {t.name}",
         f"        identifier: {t.raw_name}",
@@ -93,8 +96,6 @@ def _table_yaml(t: Table) -> list[str]:
     for c in t.columns:
         lines.append(f"          - name: {c.name}")
         lines.append(f"            description: {_yaml_str(c.meaning)}")
-        if c.required:
-            lines.append("            data_tests: [not_null]")
     return lines
 
 

@@ -85,7 +85,12 @@ def run_pipeline(as_of: date | None = None, sample_if_empty: bool = False) -> in
     if report.exists():
         print(f"data-quality report (Great Expectations Data Docs): {report}")
     if not result.success:
-        failed = [e.step_key for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+        failures = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+        failed = [e.step_key for e in failures]
+        for e in failures:
+            user = e.event_specific_data.user_failure_data
+            if user is not None and user.description:
+                print(f"step {e.step_key}: {user.description}")
         print(f"RUN FAILED at: {', '.join(failed) or 'unknown step'}; nothing was published by this run.")
         return 1
     return 0

@@ -35,12 +35,16 @@ class ExpectationFailure:
     unexpected_count: int | None
     sample: list[Any]
     error: str | None = None
+    observed: Any = None
 
     def __str__(self) -> str:
         what = self.expectation + (f" on column '{self.column}'" if self.column else "")
         if self.error:
             return f"{what} could not be evaluated: {self.error}"
-        count = f"{self.unexpected_count} unexpected" if self.unexpected_count is not None else "failed"
+        if self.unexpected_count is not None:
+            count = f"{self.unexpected_count} unexpected"
+        else:
+            count = f"observed {self.observed}" if self.observed is not None else "failed"
         sample = f"; e.g. {self.sample[:SAMPLE_ROWS]}" if self.sample else ""
         return f"{what} ({self.note}): {count}{sample}"
 
@@ -122,6 +126,7 @@ def _failure(result: Any) -> ExpectationFailure | None:
         unexpected_count=count,
         sample=[_plain(s) for s in sample[:SAMPLE_ROWS]],
         error=message if raised else None,
+        observed=_plain(res.get("observed_value")),
     )
 
 

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-DBT_PROJECT_DIR = REPO_ROOT / "dbt"
+# Another copy of the dbt project can be pointed at (tests use this to change seeds).
+DBT_PROJECT_DIR = Path(os.environ.get("CSW_DBT_PROJECT_DIR", REPO_ROOT / "dbt")).resolve()
 EXPECTATIONS_DIR = REPO_ROOT / "expectations"
 
 # The built-in sample data is generated "as of" this date so that it is the same

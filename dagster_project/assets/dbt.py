@@ -121,7 +121,26 @@ def warehouse_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource) ->
                 event = event.with_metadata({**event.metadata, "dagster/row_count": counts[name]})
         yield event
     if not invocation.is_successful():
+        problems = _failed_nodes(invocation.get_artifact("run_results.json"))
         raise Failure(
-            description="dbt build failed: a model or an error-severity test failed; nothing downstream runs.",
-            metadata={"dbt_error": str(invocation.get_error())},
+            description="dbt build failed; nothing downstream runs:\n" + "\n".join(f"  - {p}" for p in problems),
+            metadata={"failed_nodes": "\n".join(problems) or str(invocation.get_error())},
         )
+
+
+def _failed_nodes(run_results: Mapping[str, Any]) -> list[str]:
+    """Name every failed test and errored model, with dbt's own message (e.g. the failing row count)."""
+    problems = []
+    for result in run_results.get("results", []):
+        if result.get("status") in ("fail", "error", "runtime error"):
+            name = (
+                result["unique_id"].split(".")[-1]
+                if result["unique_id"].startswith("unit_test")
+                else ".".join(result["unique_id"].split(".")[2:])
+            )
+            message = (result.get("message") or "").strip().splitlines()
+            problems.append(
+                f"{result['unique_id'].split('.')[0]} {name}: {result['status']}"
+                + (f" ({message[0]})" if message else "")
+            )
+    return problems
