@@ -27,6 +27,37 @@ def _landing_is_empty() -> bool:
     return not landing.exists() or not any(p.is_file() for p in landing.rglob("*") if p.name != "_sample_manifest.json")
 
 
+PID_TAG = "csw/pid"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def release_abandoned_runs(instance: DagsterInstance) -> list[str]:
+    """A `csw run` killed mid-way keeps its DuckDB pool slot forever; give it back.
+
+    Only runs started by `csw run` (tagged with their process id) whose process is gone are
+    touched; runs launched from the Dagster UI are left to Dagster's own run monitoring.
+    """
+    released = []
+    for run_id in instance.event_log_storage.get_concurrency_run_ids():
+        run = instance.get_run_by_id(run_id)
+        pid = run.tags.get(PID_TAG) if run else None
+        if run is not None and pid and not _alive(int(pid)):
+            if not run.is_finished:
+                instance.report_run_failed(run)
+            instance.event_log_storage.free_concurrency_slots_for_run(run_id)
+            released.append(run_id)
+    return released
+
+
 def run_pipeline(as_of: date | None = None, sample_if_empty: bool = False) -> int:
     settings = get_settings()
     if sample_if_empty and _landing_is_empty():
@@ -40,11 +71,14 @@ def run_pipeline(as_of: date | None = None, sample_if_empty: bool = False) -> in
 
     from dagster_project.definitions import defs
 
+    instance = DagsterInstance.get()
+    for run_id in release_abandoned_runs(instance):
+        print(f"Released the DuckDB pool slot of run {run_id}, whose process is gone (killed or crashed).")
     print(f"Running warehouse_job as of {as_of} ...")
     started = time.perf_counter()
     result = defs.resolve_job_def("warehouse_job").execute_in_process(
-        instance=DagsterInstance.get(),
-        tags={AS_OF_TAG: as_of.isoformat()},
+        instance=instance,
+        tags={AS_OF_TAG: as_of.isoformat(), PID_TAG: str(os.getpid())},
         run_config={"loggers": {"console": {"config": {"log_level": os.environ.get("CSW_LOG_LEVEL", "INFO")}}}},
         raise_on_error=False,
     )

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -100,7 +101,10 @@ def publish(
         if not marts:
             raise RuntimeError(f"no tables in schema '{MARTS_SCHEMA}' of {warehouse_path}: nothing to publish")
         counts: dict[str, int] = {}
-        for mart in marts:
+        pause = float(os.environ.get("CSW_PUBLISH_PAUSE_SECONDS", "0"))
+        for i, mart in enumerate(marts):
+            if i == 1 and pause:  # a window in the middle of writing, for the fault-injection tests
+                time.sleep(pause)
             conn.execute(f'create table pub.main."{mart}" as select * from wh.{MARTS_SCHEMA}."{mart}"')
             counts[mart] = conn.execute(f'select count(*) from pub.main."{mart}"').fetchone()[0]
             target = staging / "parquet" / f"{mart}.parquet"

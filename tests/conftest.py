@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -18,3 +20,18 @@ def pipeline_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PipelineR
     env = pipeline_env(data_dir)
     proc = run_csw(["run", "--as-of", PIPELINE_OPTIONS.as_of.isoformat()], env)
     yield PipelineRun(data_dir, env, proc.returncode, proc.stdout + proc.stderr)
+
+
+@pytest.fixture(scope="session")
+def baseline(pipeline_run: PipelineRun, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    assert pipeline_run.returncode == 0, pipeline_run.output[-3000:]
+    copy = tmp_path_factory.mktemp("baseline") / "data"
+    shutil.copytree(pipeline_run.data_dir, copy, ignore=shutil.ignore_patterns("quality"))
+    return copy
+
+
+@pytest.fixture
+def workspace(baseline: Path, tmp_path: Path) -> Path:
+    data = tmp_path / "data"
+    shutil.copytree(baseline, data)
+    return data

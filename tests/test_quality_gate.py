@@ -16,28 +16,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import REPO, PipelineRun, pipeline_env, run_csw
+from tests.helpers import REPO, pipeline_env, run_csw
 
 NEXT_DAY = "2026-11-16"
 
 
 def sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-@pytest.fixture(scope="module")
-def baseline(pipeline_run: PipelineRun, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    assert pipeline_run.returncode == 0, pipeline_run.output[-3000:]
-    copy = tmp_path_factory.mktemp("baseline") / "data"
-    shutil.copytree(pipeline_run.data_dir, copy, ignore=shutil.ignore_patterns("quality"))
-    return copy
-
-
-@pytest.fixture
-def workspace(baseline: Path, tmp_path: Path) -> Path:
-    data = tmp_path / "data"
-    shutil.copytree(baseline, data)
-    return data
 
 
 def ticket(i: int, **overrides: object) -> dict:
@@ -215,7 +200,10 @@ def test_collapsing_marts_are_not_published(workspace: Path) -> None:
 
 def test_happy_path_publishes_one_more_version(workspace: Path) -> None:
     log_before = _log_rows(workspace)
-    drop_jsonl(workspace, [ticket(1), ticket(2, status="solved", solved_at="2026-11-15T12:00:00-08:00")])
+    # a day's worth of tickets at the sample's usual rate (about 25 a day)
+    drop_jsonl(
+        workspace, [ticket(i) for i in range(29)] + [ticket(99, status="solved", solved_at="2026-11-15T12:00:00-08:00")]
+    )
     proc = run_csw(["run", "--as-of", NEXT_DAY], pipeline_env(workspace))
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
     log_after = _log_rows(workspace)
