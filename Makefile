@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 export DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
 SCALE ?= S
 
-.PHONY: help setup run test lint format docs dagster generate clean
+.PHONY: help setup run test lint format docs docs-serve dagster dashboard generate browser bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -32,7 +32,14 @@ setup: $(STAMP) ## create .venv and install the project (once)
 run: setup ## generate the sample data if none, run the whole pipeline once
 	$(BIN)/csw run --sample-if-empty
 
-test: setup $(BI_STAMP) ## lint, check generated docs, run the whole test suite
+# The dashboard test drives Debian's Chromium (installed as root with apt, once).
+browser:
+	@command -v chromium >/dev/null || { \
+		echo "installing Debian's chromium for the dashboard test"; \
+		$$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y -qq chromium >/dev/null; }
+
+test: setup $(BI_STAMP) browser ## lint, check generated docs, run the whole test suite
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/csw contract
@@ -48,6 +55,19 @@ generate: setup ## regenerate the sample data (ACCOUNTS=200 MONTHS=24 SEED=42)
 dagster: setup ## open the Dagster UI (asset graph, checks, schedule) on http://127.0.0.1:3000
 	mkdir -p $(DAGSTER_HOME) && cp -n dagster_project/dagster.yaml $(DAGSTER_HOME)/dagster.yaml || true
 	$(BIN)/dagster dev -w workspace.yaml
+
+bench: setup ## benchmark the pipeline: make bench SCALE=S|M|L [REPEATS=3]
+	$(BIN)/python bench/run.py --scale $(SCALE) --repeats $${REPEATS:-3}
+
+dashboard: setup ## start the leadership dashboard on http://localhost:8501
+	$(BIN)/streamlit run dashboard/app.py --server.headless true --browser.gatherUsageStats false
+
+docs: setup ## build the dbt documentation site (every mart column) into dbt/target/
+	cd dbt && ../$(BIN)/dbt docs generate --profiles-dir . --static --quiet
+	@echo "dbt docs: $(CURDIR)/dbt/target/static_index.html (or: make docs-serve)"
+
+docs-serve: docs ## serve the dbt documentation site on http://localhost:8080
+	cd dbt && ../$(BIN)/dbt docs serve --profiles-dir . --port 8080
 
 clean: ## remove generated data, the warehouse and dbt artifacts (keeps .venv)
 	rm -rf data dbt/target dbt/logs

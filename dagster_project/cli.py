@@ -28,7 +28,9 @@ def cmd_generate(args: argparse.Namespace) -> int:
     from dagster_project.generator import GeneratorOptions, generate
 
     out = Path(args.out) if args.out else get_settings().landing_dir
-    options = GeneratorOptions(accounts=args.accounts, months=args.months, seed=args.seed, as_of=args.as_of)
+    options = GeneratorOptions(
+        accounts=args.accounts, months=args.months, seed=args.seed, as_of=args.as_of, since=args.since
+    )
     started = time.perf_counter()
     rows = generate(out, options, progress=None if not args.progress else True)
     print(
@@ -125,6 +127,12 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"last day of data, YYYY-MM-DD (default {SAMPLE_AS_OF})",
     )
     g.add_argument("--out", help="landing folder to (re)write (default $CSW_LANDING_DIR, i.e. data/landing)")
+    g.add_argument(
+        "--since",
+        type=_date,
+        default=None,
+        help="only add what landed on or after this date (an incremental drop; keeps the folder's other files)",
+    )
     g.add_argument(
         "--progress", action="store_true", help="show a progress bar (default: on for >= 1000 accounts on a terminal)"
     )

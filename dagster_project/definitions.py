@@ -10,11 +10,13 @@ from dagster_project.assets.publish import published_marts
 from dagster_project.checks.quality import mart_quality_checks, raw_quality_checks
 from dagster_project.resources import WarehouseResource
 from dagster_project.schedules import daily_schedule
+from dagster_project.sensors import landing_sensor, report_step_failure, run_failure_report
 
 warehouse_job = define_asset_job(
     "warehouse_job",
     selection=AssetSelection.all(),
     description="Extract every source, build and test the dbt project, publish the marts.",
+    hooks={report_step_failure},
 )
 
 defs = Definitions(
@@ -22,5 +24,6 @@ defs = Definitions(
     asset_checks=[raw_quality_checks, mart_quality_checks],
     jobs=[warehouse_job],
     schedules=[daily_schedule],
+    sensors=[landing_sensor, run_failure_report],
     resources={"warehouse": WarehouseResource(), "dbt": dbt_resource()},
 )

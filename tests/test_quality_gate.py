@@ -149,13 +149,14 @@ FAULTS: dict[str, tuple[Callable[[Path], None], str, str]] = {
 
 
 @pytest.mark.parametrize("fault", list(FAULTS))
-def test_fault_fails_the_run_and_publishes_nothing(workspace: Path, fault: str) -> None:
+def test_fault_fails_the_run_and_publishes_nothing(workspace: Path, fault: str, webhook) -> None:
     inject, check, evidence = FAULTS[fault]
+    url, received = webhook
     published = workspace / "published" / "marts.duckdb"
     before = sha(published)
     inject(workspace)
     as_of = "2026-12-01" if fault == "row_count_halves" else NEXT_DAY
-    proc = run_csw(["run", "--as-of", as_of], pipeline_env(workspace))
+    proc = run_csw(["run", "--as-of", as_of], pipeline_env(workspace) | {"CSW_ALERT_WEBHOOK_URL": url})
     out = proc.stdout + proc.stderr
     assert proc.returncode == 1, out[-4000:]
     assert f"FAILED CHECK {check}" in out, out[-4000:]
@@ -163,6 +164,7 @@ def test_fault_fails_the_run_and_publishes_nothing(workspace: Path, fault: str) 
     assert "RUN FAILED" in out and "nothing was published" in out
     assert sha(published) == before
     assert "published__marts" not in [line for line in out.splitlines() if "STEP_SUCCESS" in line]
+    assert any(m["step"] in ("raw_quality_checks", check.split(":")[0].replace("/", "__")) for m in received), received
 
 
 def test_health_score_above_100_forced_through_a_seed_is_stopped(workspace: Path, tmp_path: Path) -> None:

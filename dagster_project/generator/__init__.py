@@ -21,17 +21,19 @@ class GeneratorOptions:
     months: int = 24
     seed: int = 42
     as_of: date = date(2026, 11, 15)
+    # write only records that land on or after this date (an incremental drop), into `out` as it is
+    since: date | None = None
 
 
 def generate(out: Path, options: GeneratorOptions, progress: bool | None = None) -> dict[str, int]:
     """Write the sample landing folder under `out` (replacing what is there). Returns rows per table."""
     if options.accounts < 1 or options.months < 1:
         raise ValueError("--accounts and --months must be at least 1")
-    if out.exists():
+    if options.since is None and out.exists():
         shutil.rmtree(out)
-    out.mkdir(parents=True)
+    out.mkdir(parents=True, exist_ok=True)
     window_start = add_months(month_start(options.as_of), -(options.months - 1))
-    writer = LandingWriter(out, window_start, options.as_of)
+    writer = LandingWriter(out, window_start, options.as_of, options.since)
     csm_ids = emit_reference_data(writer, max(4, options.accounts // 35), window_start)
     if progress is None:
         progress = options.accounts >= 1000 and sys.stderr.isatty()

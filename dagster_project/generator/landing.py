@@ -45,9 +45,11 @@ def fmt_ts(ts: datetime, offset_minutes: int) -> str:
 
 
 class LandingWriter:
-    def __init__(self, out_dir: Path, window_start: date, as_of: date) -> None:
+    def __init__(self, out_dir: Path, window_start: date, as_of: date, since: date | None = None) -> None:
         self.out_dir = out_dir
         self.as_of = as_of
+        # only what lands on or after `since` (an incremental drop of the last days)
+        self.since_dt = datetime(since.year, since.month, since.day, tzinfo=UTC) if since else None
         self.as_of_dt = datetime(as_of.year, as_of.month, as_of.day, tzinfo=UTC)
         months: list[date] = []
         m = window_start
@@ -68,7 +70,7 @@ class LandingWriter:
 
     # -- record tables -------------------------------------------------------
     def extract_for(self, landed_at: datetime) -> date | None:
-        if landed_at >= self.as_of_dt:
+        if landed_at >= self.as_of_dt or (self.since_dt is not None and landed_at < self.since_dt):
             return None
         return self.extract_dates[self._month_index[(landed_at.year, landed_at.month)]]
 
@@ -102,6 +104,8 @@ class LandingWriter:
     def emit_events(self, cols: dict[str, np.ndarray], landed_at: np.ndarray) -> None:
         """cols: event_id, account_id, user_id, event_name (object arrays), occurred_at (datetime64[us] UTC)."""
         keep = landed_at < np.datetime64(self.as_of_dt.replace(tzinfo=None), "us")
+        if self.since_dt is not None:
+            keep &= landed_at >= np.datetime64(self.since_dt.replace(tzinfo=None), "us")
         idx = np.searchsorted(self._month_edges, landed_at, side="right")
         for i in np.unique(idx[keep]):
             sel = keep & (idx == i)

@@ -1,0 +1,207 @@
+"""Benchmark the whole pipeline at a scale: `make bench SCALE=S|M|L` (or `python bench/run.py --help`).
+
+For each repeat, on a fresh warehouse over the same generated extracts, it times:
+- the floor: DuckDB alone reading every raw file once into a table (no checks, no dbt);
+- `csw run` end to end, split into stages from the run's Dagster event log
+  (extract, dbt build, checks, publish), with the peak RSS of the whole process tree;
+- a one-day incremental run: the next day's extracts landed on top, then `csw run` again.
+It reports medians and writes bench/results/<scale>-<date>.json and .md. No test asserts a time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import duckdb
+import psutil
+
+REPO = Path(__file__).resolve().parent.parent
+CSW = str(Path(sys.executable).with_name("csw"))
+SCALES = {"S": 200, "M": 5_000, "L": 50_000}
+AS_OF = date(2026, 11, 15)
+STAGES = {"extract": "raw__", "checks": ("raw_quality_checks", "mart_quality_checks"), "dbt build": "warehouse_dbt_assets",
+          "publish": "published__marts"}
+
+
+class PeakRss:
+    """Samples the summed RSS of a process and all its descendants."""
+
+    def __init__(self, pid: int, every: float = 0.2) -> None:
+        self.pid, self.every, self.peak = pid, every, 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                root = psutil.Process(self.pid)
+                total = sum(p.memory_info().rss for p in [root, *root.children(recursive=True)] if p.is_running())
+                self.peak = max(self.peak, total)
+            except psutil.Error:
+                pass
+            self._stop.wait(self.every)
+
+    def stop(self) -> int:
+        self._stop.set()
+        self._thread.join()
+        return self.peak
+
+
+def run_measured(args: list[str], env: dict[str, str]) -> tuple[float, int, str]:
+    started = time.perf_counter()
+    proc = subprocess.Popen(args, env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    rss = PeakRss(proc.pid)
+    out, _ = proc.communicate()
+    peak = rss.stop()
+    elapsed = time.perf_counter() - started
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(args)} failed:\n{out[-4000:]}")
+    return elapsed, peak, out
+
+
+def stage_times(dagster_home: Path) -> dict[str, float]:
+    """Seconds per stage of the latest run, from its step events."""
+    os.environ["DAGSTER_HOME"] = str(dagster_home)
+    from dagster import DagsterEventType, DagsterInstance
+
+    instance = DagsterInstance.get()
+    run = instance.get_runs(limit=1)[0]
+    starts, totals = {}, dict.fromkeys(STAGES, 0.0)
+    for entry in instance.all_logs(run.run_id):
+        event = entry.dagster_event
+        if event is None:
+            continue
+        if event.event_type == DagsterEventType.STEP_START:
+            starts[event.step_key] = entry.timestamp
+        elif event.event_type in (DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE):
+            seconds = entry.timestamp - starts.get(event.step_key, entry.timestamp)
+            for stage, prefix in STAGES.items():
+                if event.step_key.startswith(prefix):
+                    totals[stage] += seconds
+    instance.dispose()
+    return totals
+
+
+def floor_seconds(landing: Path) -> float:
+    """DuckDB alone: every landing file into a table, once."""
+    conn = duckdb.connect()
+    started = time.perf_counter()
+    for table_dir in sorted(p for p in landing.glob("*/*") if p.is_dir()):
+        name = f"{table_dir.parent.name}__{table_dir.name}"
+        for ext, reader in (("csv", "read_csv"), ("jsonl", "read_ndjson"), ("parquet", "read_parquet")):
+            if any(table_dir.glob(f"*/*.{ext}")):
+                conn.execute(f"create table {name} as select * from {reader}('{table_dir}/*/*.{ext}', union_by_name = true)")
+    elapsed = time.perf_counter() - started
+    conn.close()
+    return elapsed
+
+
+def row_counts(warehouse: Path) -> dict[str, int]:
+    conn = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        tables = conn.execute(
+            "select schema_name, table_name from duckdb_tables() where schema_name in ('raw', 'staging', 'intermediate', 'marts') "
+            "and not table_name like '\\_%' escape '\\' order by 1, 2").fetchall()
+        return {f"{s}.{t}": conn.execute(f'select count(*) from "{s}"."{t}"').fetchone()[0] for s, t in tables}
+    finally:
+        conn.close()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scale", choices=SCALES, default="S", help="S = 200, M = 5,000, L = 50,000 accounts")
+    parser.add_argument("--repeats", type=int, default=3, help="full runs to take the median of (default 3)")
+    parser.add_argument("--work", type=Path, default=REPO / "bench" / "work", help="where data and warehouses go")
+    parser.add_argument("--out", type=Path, default=REPO / "bench" / "results", help="where results are written")
+    args = parser.parse_args()
+
+    accounts = SCALES[args.scale]
+    landing = args.work / args.scale / "landing"
+    generated = None
+    if not (landing / "_sample_manifest.json").exists():
+        print(f"generating {accounts} accounts x 24 months into {landing} ...", flush=True)
+        generated, gen_rss, _ = run_measured(
+            [CSW, "generate", "--accounts", str(accounts), "--as-of", AS_OF.isoformat(), "--out", str(landing)],
+            dict(os.environ))
+        print(f"  {generated:.1f} s, peak RSS {gen_rss / 2**20:.0f} MiB", flush=True)
+
+    runs = []
+    for i in range(args.repeats):
+        data = args.work / args.scale / f"run{i}"
+        shutil.rmtree(data, ignore_errors=True)
+        data.mkdir(parents=True)
+        env = dict(os.environ, CSW_DATA_DIR=str(data), CSW_LANDING_DIR=str(data / "landing"),
+                   DAGSTER_HOME=str(data / "dagster_home"), CSW_LOG_LEVEL="WARNING")
+        shutil.copytree(landing, data / "landing")
+        floor = floor_seconds(landing)
+        print(f"[{args.scale} #{i + 1}] floor (DuckDB ingest alone): {floor:.1f} s", flush=True)
+        total, peak, _ = run_measured([CSW, "run", "--as-of", AS_OF.isoformat()], env)
+        stages = stage_times(data / "dagster_home")
+        print(f"[{args.scale} #{i + 1}] full run: {total:.1f} s, peak RSS {peak / 2**20:.0f} MiB, "
+              + ", ".join(f"{k} {v:.1f} s" for k, v in stages.items()), flush=True)
+        next_day = AS_OF + timedelta(days=1)
+        subprocess.run([CSW, "generate", "--accounts", str(accounts), "--as-of", next_day.isoformat(),
+                        "--since", AS_OF.isoformat(), "--out", str(data / "landing")], check=True, capture_output=True)
+        incremental, inc_peak, _ = run_measured([CSW, "run", "--as-of", next_day.isoformat()], env)
+        inc_stages = stage_times(data / "dagster_home")
+        print(f"[{args.scale} #{i + 1}] one-day incremental run: {incremental:.1f} s "
+              + ", ".join(f"{k} {v:.1f} s" for k, v in inc_stages.items()), flush=True)
+        runs.append({"floor_s": floor, "total_s": total, "peak_rss_mib": peak / 2**20, "stages_s": stages,
+                     "incremental_s": incremental, "incremental_peak_rss_mib": inc_peak / 2**20,
+                     "incremental_stages_s": inc_stages})
+        if i == args.repeats - 1:
+            counts = row_counts(data / "warehouse.duckdb")
+        shutil.rmtree(data / "landing")
+
+    med = lambda key: statistics.median(r[key] for r in runs)  # noqa: E731
+    summary = {
+        "scale": args.scale, "accounts": accounts, "repeats": args.repeats, "machine": f"{os.cpu_count()} cores",
+        "measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "generate_s": generated,
+        "median_total_s": med("total_s"), "median_floor_s": med("floor_s"),
+        "total_over_floor": med("total_s") / med("floor_s"), "median_peak_rss_mib": med("peak_rss_mib"),
+        "median_stages_s": {s: statistics.median(r["stages_s"][s] for r in runs) for s in STAGES},
+        "median_incremental_s": med("incremental_s"),
+        "incremental_over_full": med("incremental_s") / med("total_s"),
+        "median_incremental_stages_s": {s: statistics.median(r["incremental_stages_s"][s] for r in runs) for s in STAGES},
+        "runs": runs, "rows": counts,
+    }
+    args.out.mkdir(parents=True, exist_ok=True)
+    stem = args.out / f"{args.scale}-{date.today().isoformat()}"
+    stem.with_suffix(".json").write_text(json.dumps(summary, indent=2) + "\n")
+    md = [
+        f"# Benchmark {args.scale} ({accounts:,} accounts, 24 months), {summary['measured_at']}, {summary['machine']}",
+        "",
+        f"Medians of {args.repeats} runs.",
+        "",
+        "| measure | median |",
+        "|---|---|",
+        f"| end to end (`csw run`) | {summary['median_total_s']:.1f} s |",
+        *[f"| - {s} | {v:.1f} s |" for s, v in summary["median_stages_s"].items()],
+        f"| floor: DuckDB ingest of the same files | {summary['median_floor_s']:.1f} s |",
+        f"| end to end / floor | {summary['total_over_floor']:.1f}x |",
+        f"| peak RSS, whole process tree | {summary['median_peak_rss_mib']:.0f} MiB |",
+        f"| one-day incremental run | {summary['median_incremental_s']:.1f} s ({summary['incremental_over_full']:.0%} of full) |",
+        "",
+        "| table | rows |",
+        "|---|---|",
+        *[f"| {t} | {n:,} |" for t, n in counts.items()],
+    ]
+    stem.with_suffix(".md").write_text("\n".join(md) + "\n")
+    print("\n".join(md[:14]))
+    print(f"\nwritten: {stem}.json, {stem}.md")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,203 @@
+"""Leadership dashboard: Streamlit on the published marts (read-only).
+
+Run with `make dashboard`. It reads `$CSW_PUBLISH_DIR/marts.duckdb` (default
+`data/published/`), never the build file, and reloads by itself when a new
+version is published.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import altair as alt
+import duckdb
+import pandas as pd
+import streamlit as st
+
+PUBLISHED = Path(os.environ.get("CSW_PUBLISH_DIR", Path(__file__).resolve().parent.parent / "data" / "published"))
+DB = PUBLISHED / "marts.duckdb"
+TIERS = ["high_touch", "low_touch", "tech_touch"]
+BAND_COLORS = alt.Scale(domain=["green", "yellow", "red"], range=["#2e7d32", "#f9a825", "#c62828"])
+QUERIES = {
+    "log": "select * from _publish_log order by published_at",
+    "accounts": "select * from dim_accounts",
+    "movements": "select m.*, a.region from mrr_movements m left join dim_accounts a using (account_id)",
+    "nrr": "select * from nrr_monthly",
+    "cohorts": "select * from cohort_retention",
+    "health": "select h.*, a.region, a.service_tier, a.account_name from account_health_weekly h left join dim_accounts a using (account_id)",
+    "alerts": "select * from churn_risk_alerts",
+    "renewals": "select r.*, a.account_name, a.region, a.service_tier from renewal_pipeline r left join dim_accounts a using (account_id)",
+}
+
+
+def version_key() -> tuple[int, int]:
+    stat = DB.stat()
+    return stat.st_ino, stat.st_mtime_ns
+
+
+@st.cache_data(show_spinner="Loading the published marts ...")
+def load(_version: tuple[int, int]) -> dict[str, pd.DataFrame]:
+    """One consistent read of one published version (the file is replaced, never changed in place)."""
+    conn = duckdb.connect(str(DB), read_only=True)
+    try:
+        return {name: conn.execute(sql).df() for name, sql in QUERIES.items()}
+    finally:
+        conn.close()
+
+
+@st.fragment(run_every="15s")
+def watch_for_new_version(shown: tuple[int, int]) -> None:
+    if DB.exists() and version_key() != shown:
+        st.rerun()
+
+
+def money(x: float) -> str:
+    return f"${x:,.0f}"
+
+
+def pct(x: float | None) -> str:
+    return "-" if x is None or pd.isna(x) else f"{x:.1%}"
+
+
+def main() -> None:
+    st.set_page_config(page_title="Customer success - leadership", layout="wide")
+    st.title("Customer success: leadership dashboard")
+    if not DB.exists():
+        st.warning(f"Nothing is published yet at {DB}. Run `make run` first.")
+        return
+    shown = version_key()
+    data = load(shown)
+    watch_for_new_version(shown)
+    last = data["log"].iloc[-1]
+    st.caption(
+        f"As of **{pd.Timestamp(last['as_of_date']):%Y-%m-%d}** · published {pd.Timestamp(last['published_at']):%Y-%m-%d %H:%M} UTC"
+        f" · version {last['version_id']} · checks passed {last['checks_passed']}/{last['checks_run']}"
+    )
+
+    tier = st.sidebar.selectbox("Service tier", ["all", *TIERS], key="tier")
+    region = st.sidebar.selectbox("Region", ["all", *sorted(data["accounts"]["region"].dropna().unique())], key="region")
+
+    def keep(df: pd.DataFrame, tier_column: str = "service_tier") -> pd.DataFrame:
+        if tier != "all":
+            df = df[df[tier_column] == tier]
+        if region != "all":
+            df = df[df["region"] == region]
+        return df
+
+    accounts = keep(data["accounts"])
+    active = accounts[accounts["is_active"]]
+    nrr = data["nrr"]
+    segment = ("service_tier", tier) if tier != "all" else ("region", region) if region != "all" else ("all", "all")
+    nrr_seg = nrr[(nrr["segment_type"] == segment[0]) & (nrr["segment"] == segment[1])].sort_values("month")
+    complete = nrr_seg[nrr_seg["is_complete"]]
+    latest = complete.iloc[-1] if len(complete) else None
+    health = keep(data["health"])
+    this_week = health["week_start"].max()
+    now = health[health["week_start"] == this_week]
+
+    k = st.columns(5)
+    k[0].metric("ARR", money(active["current_arr"].sum()))
+    k[1].metric("Paying accounts", f"{len(active):,}")
+    k[2].metric("NRR (TTM)", pct(latest["nrr"] if latest is not None else None))
+    k[3].metric("GRR (TTM)", pct(latest["grr"] if latest is not None else None))
+    k[4].metric("Accounts in red", f"{(now['health_band'] == 'red').sum():,}")
+
+    left, right = st.columns(2)
+    with left:
+        st.subheader("MRR waterfall, last 12 months")
+        moves = keep(data["movements"])
+        months = sorted(moves["month"].unique())[-12:]
+        wf = moves[moves["month"].isin(months)].groupby("month")[
+            ["new_mrr", "reactivation_mrr", "expansion_mrr", "contraction_mrr", "churned_mrr"]].sum().reset_index()
+        for col in ("contraction_mrr", "churned_mrr"):
+            wf[col] = -wf[col]
+        long = wf.melt("month", var_name="movement", value_name="usd")
+        long["movement"] = long["movement"].str.replace("_mrr", "")
+        st.altair_chart(
+            alt.Chart(long).mark_bar().encode(
+                x=alt.X("yearmonth(month):O", title=None), y=alt.Y("sum(usd):Q", title="MRR change (USD)"),
+                color=alt.Color("movement:N", scale=alt.Scale(
+                    domain=["new", "reactivation", "expansion", "contraction", "churned"],
+                    range=["#1565c0", "#42a5f5", "#66bb6a", "#ffa726", "#e53935"])),
+                tooltip=["yearmonth(month):O", "movement:N", alt.Tooltip("sum(usd):Q", format=",.2f")],
+            ),
+            use_container_width=True,
+        )
+    with right:
+        st.subheader(f"NRR and GRR ({segment[1] if segment[0] != 'all' else 'all accounts'})")
+        trend = nrr_seg.melt("month", value_vars=["nrr", "grr"], var_name="metric", value_name="ratio")
+        trend["ratio"] = trend["ratio"].astype(float)
+        st.altair_chart(
+            alt.Chart(trend).mark_line(point=True).encode(
+                x=alt.X("yearmonth(month):O", title=None),
+                y=alt.Y("ratio:Q", title="trailing twelve months", axis=alt.Axis(format="%"),
+                        scale=alt.Scale(zero=False)),
+                color="metric:N", tooltip=["yearmonth(month):O", "metric:N", alt.Tooltip("ratio:Q", format=".1%")],
+            ),
+            use_container_width=True,
+        )
+
+    st.subheader("Cohort retention (all accounts)")
+    cohorts = data["cohorts"].copy()
+    cohorts["cohort"] = pd.to_datetime(cohorts["cohort_month"]).dt.strftime("%Y-%m")
+    c1, c2 = st.columns(2)
+    for column, metric, title in ((c1, "logo_retention", "Logo retention"), (c2, "revenue_retention", "Revenue retention")):
+        cohorts[metric] = cohorts[metric].astype(float)
+        column.altair_chart(
+            alt.Chart(cohorts, title=title).mark_rect().encode(
+                x=alt.X("month_offset:O", title="months since first payment"), y=alt.Y("cohort:O", title="cohort"),
+                color=alt.Color(f"{metric}:Q", scale=alt.Scale(scheme="redyellowgreen", domain=[0.5, 1.2]), legend=alt.Legend(format="%")),
+                tooltip=["cohort:O", "month_offset:O", alt.Tooltip(f"{metric}:Q", format=".1%"), "cohort_accounts:Q"],
+            ),
+            use_container_width=True,
+        )
+
+    h1, h2 = st.columns(2)
+    with h1:
+        st.subheader("Health bands over time")
+        bands = health.groupby(["week_start", "health_band"]).size().reset_index(name="accounts")
+        st.altair_chart(
+            alt.Chart(bands).mark_area().encode(
+                x=alt.X("week_start:T", title=None), y=alt.Y("accounts:Q", stack="zero"),
+                color=alt.Color("health_band:N", scale=BAND_COLORS), tooltip=["week_start:T", "health_band:N", "accounts:Q"],
+            ),
+            use_container_width=True,
+        )
+    with h2:
+        st.subheader("Renewals in the next 90 days")
+        renewals = keep(data["renewals"])
+        renewals = renewals.assign(health_band=renewals["health_band"].fillna("unscored"), arr=renewals["arr"].astype(float))
+        at_risk = renewals[(renewals["health_band"] == "red") | (renewals["open_alerts"] > 0)]["arr"].sum()
+        st.metric("ARR renewing", money(renewals["arr"].sum()), delta=f"{money(at_risk)} at risk", delta_color="inverse")
+        st.altair_chart(
+            alt.Chart(renewals).mark_bar().encode(
+                x=alt.X("renewal_window:O", title="renews within (days)"), y=alt.Y("sum(arr):Q", title="ARR (USD)"),
+                color=alt.Color("health_band:N", scale=alt.Scale(domain=["green", "yellow", "red", "unscored"],
+                                range=["#2e7d32", "#f9a825", "#c62828", "#9e9e9e"])),
+                tooltip=["renewal_window:O", "health_band:N", alt.Tooltip("sum(arr):Q", format=",.0f")],
+            ),
+            use_container_width=True,
+        )
+
+    st.subheader(f"Accounts that turned red in the week of {pd.Timestamp(this_week):%Y-%m-%d}")
+    red = now[(now["health_band"] == "red") & (now["previous_health_band"].fillna("red") != "red")]
+    alerts = data["alerts"]
+    alerts = alerts[(alerts["week_start"] == this_week) & (alerts["signal_type"] == "churn_risk")]
+    why = alerts.groupby("account_id")["detail"].apply(lambda d: "; ".join(d)).rename("alerts")
+    table = red.merge(why, how="left", left_on="account_id", right_index=True)[
+        ["account_name", "service_tier", "region", "health_score", "score_change", "main_driver", "alerts"]]
+    if table.empty:
+        st.info("No account turned red this week.")
+    else:
+        st.dataframe(table, hide_index=True, use_container_width=True)
+
+    st.subheader("Renewal pipeline")
+    st.dataframe(
+        renewals.sort_values("renewal_date")[
+            ["account_name", "renewal_date", "days_to_renewal", "billing_interval", "arr", "health_band", "open_alerts", "csm_id"]],
+        hide_index=True, use_container_width=True,
+    )
+
+
+main()

@@ -1,0 +1,120 @@
+"""The leadership dashboard in a real browser (Debian's Chromium, driven by Playwright)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import REPO, PipelineRun
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = REPO / "tests" / "artifacts"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def dashboard(pipeline_run: PipelineRun) -> Iterator[str]:
+    assert pipeline_run.returncode == 0, pipeline_run.output[-3000:]
+    port = free_port()
+    env = dict(os.environ, CSW_PUBLISH_DIR=str(pipeline_run.data_dir / "published"))
+    proc = subprocess.Popen(
+        [
+            str(Path(sys.executable).with_name("streamlit")),
+            "run",
+            str(REPO / "dashboard" / "app.py"),
+            "--server.headless",
+            "true",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        env=env,
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.3)
+        else:
+            raise AssertionError("the dashboard did not start")
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def test_dashboard_renders_every_chart_and_the_filters_work(dashboard: str) -> None:
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).exists(), "make test installs Debian's chromium"
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1600, "height": 2400})
+        started = time.perf_counter()
+        page.goto(dashboard)
+        charts = page.locator('[data-testid="stVegaLiteChart"]')
+        page.wait_for_function(
+            '() => document.querySelectorAll(\'[data-testid="stVegaLiteChart"] canvas, '
+            '[data-testid="stVegaLiteChart"] svg\').length >= 6',
+            timeout=90_000,
+        )
+        load_seconds = time.perf_counter() - started
+        assert charts.count() >= 6
+        page.wait_for_selector('[data-testid="stDataFrame"]', timeout=30_000)
+        body = page.inner_text("body")
+        assert "As of 2026-11-15" in body
+        assert "published" in body
+        assert page.locator('[data-testid="stException"]').count() == 0
+        assert "Traceback" not in body and "Error" not in body
+
+        arr_all = page.locator('[data-testid="stMetricValue"]').first.inner_text()
+        page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first.click()
+        page.locator('li[role="option"]', has_text="high_touch").click()
+        page.wait_for_function(
+            "(before) => document.querySelector('[data-testid=\"stMetricValue\"]').innerText !== before",
+            arg=arr_all,
+            timeout=30_000,
+        )
+        arr_high = page.locator('[data-testid="stMetricValue"]').first.inner_text()
+        assert arr_high != arr_all
+        assert float(arr_high.strip("$").replace(",", "")) < float(arr_all.strip("$").replace(",", ""))
+        page.wait_for_timeout(1500)
+        assert page.locator('[data-testid="stException"]').count() == 0
+        page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
+        (ARTIFACTS / "dashboard-load-seconds.txt").write_text(f"{load_seconds:.2f}\n")
+        browser.close()
