@@ -19,7 +19,7 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -29,8 +29,12 @@ REPO = Path(__file__).resolve().parent.parent
 CSW = str(Path(sys.executable).with_name("csw"))
 SCALES = {"S": 200, "M": 5_000, "L": 50_000}
 AS_OF = date(2026, 11, 15)
-STAGES = {"extract": "raw__", "checks": ("raw_quality_checks", "mart_quality_checks"), "dbt build": "warehouse_dbt_assets",
-          "publish": "published__marts"}
+STAGES = {
+    "extract": "raw__",
+    "checks": ("raw_quality_checks", "mart_quality_checks"),
+    "dbt build": "warehouse_dbt_assets",
+    "publish": "published__marts",
+}
 
 
 class PeakRss:
@@ -101,7 +105,9 @@ def floor_seconds(landing: Path) -> float:
         name = f"{table_dir.parent.name}__{table_dir.name}"
         for ext, reader in (("csv", "read_csv"), ("jsonl", "read_ndjson"), ("parquet", "read_parquet")):
             if any(table_dir.glob(f"*/*.{ext}")):
-                conn.execute(f"create table {name} as select * from {reader}('{table_dir}/*/*.{ext}', union_by_name = true)")
+                conn.execute(
+                    f"create table {name} as select * from {reader}('{table_dir}/*/*.{ext}', union_by_name = true)"
+                )
     elapsed = time.perf_counter() - started
     conn.close()
     return elapsed
@@ -112,7 +118,8 @@ def row_counts(warehouse: Path) -> dict[str, int]:
     try:
         tables = conn.execute(
             "select schema_name, table_name from duckdb_tables() where schema_name in ('raw', 'staging', 'intermediate', 'marts') "
-            "and not table_name like '\\_%' escape '\\' order by 1, 2").fetchall()
+            "and not table_name like '\\_%' escape '\\' order by 1, 2"
+        ).fetchall()
         return {f"{s}.{t}": conn.execute(f'select count(*) from "{s}"."{t}"').fetchone()[0] for s, t in tables}
     finally:
         conn.close()
@@ -133,7 +140,8 @@ def main() -> int:
         print(f"generating {accounts} accounts x 24 months into {landing} ...", flush=True)
         generated, gen_rss, _ = run_measured(
             [CSW, "generate", "--accounts", str(accounts), "--as-of", AS_OF.isoformat(), "--out", str(landing)],
-            dict(os.environ))
+            dict(os.environ),
+        )
         print(f"  {generated:.1f} s, peak RSS {gen_rss / 2**20:.0f} MiB", flush=True)
 
     runs = []
@@ -141,40 +149,82 @@ def main() -> int:
         data = args.work / args.scale / f"run{i}"
         shutil.rmtree(data, ignore_errors=True)
         data.mkdir(parents=True)
-        env = dict(os.environ, CSW_DATA_DIR=str(data), CSW_LANDING_DIR=str(data / "landing"),
-                   DAGSTER_HOME=str(data / "dagster_home"), CSW_LOG_LEVEL="WARNING")
+        env = dict(
+            os.environ,
+            CSW_DATA_DIR=str(data),
+            CSW_LANDING_DIR=str(data / "landing"),
+            DAGSTER_HOME=str(data / "dagster_home"),
+            CSW_LOG_LEVEL="WARNING",
+        )
         shutil.copytree(landing, data / "landing")
         floor = floor_seconds(landing)
         print(f"[{args.scale} #{i + 1}] floor (DuckDB ingest alone): {floor:.1f} s", flush=True)
         total, peak, _ = run_measured([CSW, "run", "--as-of", AS_OF.isoformat()], env)
         stages = stage_times(data / "dagster_home")
-        print(f"[{args.scale} #{i + 1}] full run: {total:.1f} s, peak RSS {peak / 2**20:.0f} MiB, "
-              + ", ".join(f"{k} {v:.1f} s" for k, v in stages.items()), flush=True)
+        print(
+            f"[{args.scale} #{i + 1}] full run: {total:.1f} s, peak RSS {peak / 2**20:.0f} MiB, "
+            + ", ".join(f"{k} {v:.1f} s" for k, v in stages.items()),
+            flush=True,
+        )
         next_day = AS_OF + timedelta(days=1)
-        subprocess.run([CSW, "generate", "--accounts", str(accounts), "--as-of", next_day.isoformat(),
-                        "--since", AS_OF.isoformat(), "--out", str(data / "landing")], check=True, capture_output=True)
+        subprocess.run(
+            [
+                CSW,
+                "generate",
+                "--accounts",
+                str(accounts),
+                "--as-of",
+                next_day.isoformat(),
+                "--since",
+                AS_OF.isoformat(),
+                "--out",
+                str(data / "landing"),
+            ],
+            check=True,
+            capture_output=True,
+        )
         incremental, inc_peak, _ = run_measured([CSW, "run", "--as-of", next_day.isoformat()], env)
         inc_stages = stage_times(data / "dagster_home")
-        print(f"[{args.scale} #{i + 1}] one-day incremental run: {incremental:.1f} s "
-              + ", ".join(f"{k} {v:.1f} s" for k, v in inc_stages.items()), flush=True)
-        runs.append({"floor_s": floor, "total_s": total, "peak_rss_mib": peak / 2**20, "stages_s": stages,
-                     "incremental_s": incremental, "incremental_peak_rss_mib": inc_peak / 2**20,
-                     "incremental_stages_s": inc_stages})
+        print(
+            f"[{args.scale} #{i + 1}] one-day incremental run: {incremental:.1f} s "
+            + ", ".join(f"{k} {v:.1f} s" for k, v in inc_stages.items()),
+            flush=True,
+        )
+        runs.append(
+            {
+                "floor_s": floor,
+                "total_s": total,
+                "peak_rss_mib": peak / 2**20,
+                "stages_s": stages,
+                "incremental_s": incremental,
+                "incremental_peak_rss_mib": inc_peak / 2**20,
+                "incremental_stages_s": inc_stages,
+            }
+        )
         if i == args.repeats - 1:
             counts = row_counts(data / "warehouse.duckdb")
         shutil.rmtree(data / "landing")
 
     med = lambda key: statistics.median(r[key] for r in runs)  # noqa: E731
     summary = {
-        "scale": args.scale, "accounts": accounts, "repeats": args.repeats, "machine": f"{os.cpu_count()} cores",
-        "measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "generate_s": generated,
-        "median_total_s": med("total_s"), "median_floor_s": med("floor_s"),
-        "total_over_floor": med("total_s") / med("floor_s"), "median_peak_rss_mib": med("peak_rss_mib"),
+        "scale": args.scale,
+        "accounts": accounts,
+        "repeats": args.repeats,
+        "machine": f"{os.cpu_count()} cores",
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "generate_s": generated,
+        "median_total_s": med("total_s"),
+        "median_floor_s": med("floor_s"),
+        "total_over_floor": med("total_s") / med("floor_s"),
+        "median_peak_rss_mib": med("peak_rss_mib"),
         "median_stages_s": {s: statistics.median(r["stages_s"][s] for r in runs) for s in STAGES},
         "median_incremental_s": med("incremental_s"),
         "incremental_over_full": med("incremental_s") / med("total_s"),
-        "median_incremental_stages_s": {s: statistics.median(r["incremental_stages_s"][s] for r in runs) for s in STAGES},
-        "runs": runs, "rows": counts,
+        "median_incremental_stages_s": {
+            s: statistics.median(r["incremental_stages_s"][s] for r in runs) for s in STAGES
+        },
+        "runs": runs,
+        "rows": counts,
     }
     args.out.mkdir(parents=True, exist_ok=True)
     stem = args.out / f"{args.scale}-{date.today().isoformat()}"

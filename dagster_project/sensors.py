@@ -4,7 +4,7 @@ import hashlib
 import json
 import os
 import urllib.request
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from dagster import (
@@ -52,9 +52,11 @@ def landing_sensor(context: SensorEvaluationContext) -> SensorResult | SkipReaso
     if not new:
         return SkipReason(f"no new files among {len(current)} in the landing folder")
     run_key = hashlib.sha256("\n".join(f"{p}={current[p]}" for p in new).encode()).hexdigest()[:16]
-    as_of = datetime.now(timezone.utc).date().isoformat()
+    as_of = datetime.now(UTC).date().isoformat()
     return SensorResult(
-        run_requests=[RunRequest(run_key=f"landing-{run_key}", tags={AS_OF_TAG: as_of, "csw/new_files": str(len(new))})],
+        run_requests=[
+            RunRequest(run_key=f"landing-{run_key}", tags={AS_OF_TAG: as_of, "csw/new_files": str(len(new))})
+        ],
         cursor=json.dumps(current, sort_keys=True),
     )
 

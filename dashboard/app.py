@@ -76,7 +76,9 @@ def main() -> None:
     )
 
     tier = st.sidebar.selectbox("Service tier", ["all", *TIERS], key="tier")
-    region = st.sidebar.selectbox("Region", ["all", *sorted(data["accounts"]["region"].dropna().unique())], key="region")
+    region = st.sidebar.selectbox(
+        "Region", ["all", *sorted(data["accounts"]["region"].dropna().unique())], key="region"
+    )
 
     def keep(df: pd.DataFrame, tier_column: str = "service_tier") -> pd.DataFrame:
         if tier != "all":
@@ -108,18 +110,29 @@ def main() -> None:
         st.subheader("MRR waterfall, last 12 months")
         moves = keep(data["movements"])
         months = sorted(moves["month"].unique())[-12:]
-        wf = moves[moves["month"].isin(months)].groupby("month")[
-            ["new_mrr", "reactivation_mrr", "expansion_mrr", "contraction_mrr", "churned_mrr"]].sum().reset_index()
+        wf = (
+            moves[moves["month"].isin(months)]
+            .groupby("month")[["new_mrr", "reactivation_mrr", "expansion_mrr", "contraction_mrr", "churned_mrr"]]
+            .sum()
+            .reset_index()
+        )
         for col in ("contraction_mrr", "churned_mrr"):
             wf[col] = -wf[col]
         long = wf.melt("month", var_name="movement", value_name="usd")
         long["movement"] = long["movement"].str.replace("_mrr", "")
         st.altair_chart(
-            alt.Chart(long).mark_bar().encode(
-                x=alt.X("yearmonth(month):O", title=None), y=alt.Y("sum(usd):Q", title="MRR change (USD)"),
-                color=alt.Color("movement:N", scale=alt.Scale(
-                    domain=["new", "reactivation", "expansion", "contraction", "churned"],
-                    range=["#1565c0", "#42a5f5", "#66bb6a", "#ffa726", "#e53935"])),
+            alt.Chart(long)
+            .mark_bar()
+            .encode(
+                x=alt.X("yearmonth(month):O", title=None),
+                y=alt.Y("sum(usd):Q", title="MRR change (USD)"),
+                color=alt.Color(
+                    "movement:N",
+                    scale=alt.Scale(
+                        domain=["new", "reactivation", "expansion", "contraction", "churned"],
+                        range=["#1565c0", "#42a5f5", "#66bb6a", "#ffa726", "#e53935"],
+                    ),
+                ),
                 tooltip=["yearmonth(month):O", "movement:N", alt.Tooltip("sum(usd):Q", format=",.2f")],
             ),
             use_container_width=True,
@@ -129,11 +142,15 @@ def main() -> None:
         trend = nrr_seg.melt("month", value_vars=["nrr", "grr"], var_name="metric", value_name="ratio")
         trend["ratio"] = trend["ratio"].astype(float)
         st.altair_chart(
-            alt.Chart(trend).mark_line(point=True).encode(
+            alt.Chart(trend)
+            .mark_line(point=True)
+            .encode(
                 x=alt.X("yearmonth(month):O", title=None),
-                y=alt.Y("ratio:Q", title="trailing twelve months", axis=alt.Axis(format="%"),
-                        scale=alt.Scale(zero=False)),
-                color="metric:N", tooltip=["yearmonth(month):O", "metric:N", alt.Tooltip("ratio:Q", format=".1%")],
+                y=alt.Y(
+                    "ratio:Q", title="trailing twelve months", axis=alt.Axis(format="%"), scale=alt.Scale(zero=False)
+                ),
+                color="metric:N",
+                tooltip=["yearmonth(month):O", "metric:N", alt.Tooltip("ratio:Q", format=".1%")],
             ),
             use_container_width=True,
         )
@@ -142,12 +159,22 @@ def main() -> None:
     cohorts = data["cohorts"].copy()
     cohorts["cohort"] = pd.to_datetime(cohorts["cohort_month"]).dt.strftime("%Y-%m")
     c1, c2 = st.columns(2)
-    for column, metric, title in ((c1, "logo_retention", "Logo retention"), (c2, "revenue_retention", "Revenue retention")):
+    for column, metric, title in (
+        (c1, "logo_retention", "Logo retention"),
+        (c2, "revenue_retention", "Revenue retention"),
+    ):
         cohorts[metric] = cohorts[metric].astype(float)
         column.altair_chart(
-            alt.Chart(cohorts, title=title).mark_rect().encode(
-                x=alt.X("month_offset:O", title="months since first payment"), y=alt.Y("cohort:O", title="cohort"),
-                color=alt.Color(f"{metric}:Q", scale=alt.Scale(scheme="redyellowgreen", domain=[0.5, 1.2]), legend=alt.Legend(format="%")),
+            alt.Chart(cohorts, title=title)
+            .mark_rect()
+            .encode(
+                x=alt.X("month_offset:O", title="months since first payment"),
+                y=alt.Y("cohort:O", title="cohort"),
+                color=alt.Color(
+                    f"{metric}:Q",
+                    scale=alt.Scale(scheme="redyellowgreen", domain=[0.5, 1.2], clamp=True),
+                    legend=alt.Legend(format="%"),
+                ),
                 tooltip=["cohort:O", "month_offset:O", alt.Tooltip(f"{metric}:Q", format=".1%"), "cohort_accounts:Q"],
             ),
             use_container_width=True,
@@ -158,23 +185,39 @@ def main() -> None:
         st.subheader("Health bands over time")
         bands = health.groupby(["week_start", "health_band"]).size().reset_index(name="accounts")
         st.altair_chart(
-            alt.Chart(bands).mark_area().encode(
-                x=alt.X("week_start:T", title=None), y=alt.Y("accounts:Q", stack="zero"),
-                color=alt.Color("health_band:N", scale=BAND_COLORS), tooltip=["week_start:T", "health_band:N", "accounts:Q"],
+            alt.Chart(bands)
+            .mark_area()
+            .encode(
+                x=alt.X("week_start:T", title=None),
+                y=alt.Y("accounts:Q", stack="zero"),
+                color=alt.Color("health_band:N", scale=BAND_COLORS),
+                tooltip=["week_start:T", "health_band:N", "accounts:Q"],
             ),
             use_container_width=True,
         )
     with h2:
         st.subheader("Renewals in the next 90 days")
         renewals = keep(data["renewals"])
-        renewals = renewals.assign(health_band=renewals["health_band"].fillna("unscored"), arr=renewals["arr"].astype(float))
+        renewals = renewals.assign(
+            health_band=renewals["health_band"].fillna("unscored"), arr=renewals["arr"].astype(float)
+        )
         at_risk = renewals[(renewals["health_band"] == "red") | (renewals["open_alerts"] > 0)]["arr"].sum()
-        st.metric("ARR renewing", money(renewals["arr"].sum()), delta=f"{money(at_risk)} at risk", delta_color="inverse")
+        st.metric(
+            "ARR renewing", money(renewals["arr"].sum()), delta=f"{money(at_risk)} at risk", delta_color="inverse"
+        )
         st.altair_chart(
-            alt.Chart(renewals).mark_bar().encode(
-                x=alt.X("renewal_window:O", title="renews within (days)"), y=alt.Y("sum(arr):Q", title="ARR (USD)"),
-                color=alt.Color("health_band:N", scale=alt.Scale(domain=["green", "yellow", "red", "unscored"],
-                                range=["#2e7d32", "#f9a825", "#c62828", "#9e9e9e"])),
+            alt.Chart(renewals)
+            .mark_bar()
+            .encode(
+                x=alt.X("renewal_window:O", title="renews within (days)"),
+                y=alt.Y("sum(arr):Q", title="ARR (USD)"),
+                color=alt.Color(
+                    "health_band:N",
+                    scale=alt.Scale(
+                        domain=["green", "yellow", "red", "unscored"],
+                        range=["#2e7d32", "#f9a825", "#c62828", "#9e9e9e"],
+                    ),
+                ),
                 tooltip=["renewal_window:O", "health_band:N", alt.Tooltip("sum(arr):Q", format=",.0f")],
             ),
             use_container_width=True,
@@ -186,7 +229,8 @@ def main() -> None:
     alerts = alerts[(alerts["week_start"] == this_week) & (alerts["signal_type"] == "churn_risk")]
     why = alerts.groupby("account_id")["detail"].apply(lambda d: "; ".join(d)).rename("alerts")
     table = red.merge(why, how="left", left_on="account_id", right_index=True)[
-        ["account_name", "service_tier", "region", "health_score", "score_change", "main_driver", "alerts"]]
+        ["account_name", "service_tier", "region", "health_score", "score_change", "main_driver", "alerts"]
+    ]
     if table.empty:
         st.info("No account turned red this week.")
     else:
@@ -195,8 +239,19 @@ def main() -> None:
     st.subheader("Renewal pipeline")
     st.dataframe(
         renewals.sort_values("renewal_date")[
-            ["account_name", "renewal_date", "days_to_renewal", "billing_interval", "arr", "health_band", "open_alerts", "csm_id"]],
-        hide_index=True, use_container_width=True,
+            [
+                "account_name",
+                "renewal_date",
+                "days_to_renewal",
+                "billing_interval",
+                "arr",
+                "health_band",
+                "open_alerts",
+                "csm_id",
+            ]
+        ],
+        hide_index=True,
+        use_container_width=True,
     )
 
 

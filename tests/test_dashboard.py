@@ -104,7 +104,7 @@ def test_dashboard_renders_every_chart_and_the_filters_work(dashboard: str) -> N
 
         arr_all = page.locator('[data-testid="stMetricValue"]').first.inner_text()
         page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first.click()
-        page.locator('li[role="option"]', has_text="high_touch").click()
+        page.locator('[role="option"]', has_text="high_touch").click()
         page.wait_for_function(
             "(before) => document.querySelector('[data-testid=\"stMetricValue\"]').innerText !== before",
             arg=arr_all,
