@@ -46,7 +46,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     _ensure_dagster_home()
     from dagster_project.pipeline import run_pipeline
 
-    return run_pipeline(as_of=args.as_of, sample_if_empty=args.sample_if_empty)
+    return run_pipeline(as_of=args.as_of, sample_if_empty=args.sample_if_empty, full_refresh=args.full_refresh)
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -150,6 +150,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--sample-if-empty",
         action="store_true",
         help=f"generate the built-in sample data first if the landing folder is empty (as of {SAMPLE_AS_OF})",
+    )
+    r.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="rebuild the incremental dbt models (events, weekly activity) from scratch",
     )
     r.set_defaults(func=cmd_run)
 

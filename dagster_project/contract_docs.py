@@ -121,8 +121,11 @@ VALUE_RANGES: dict[str, tuple[int, int | None]] = {
 }
 # Timestamps that may legitimately lie in the future (plans, due dates, scheduled changes).
 FUTURE_OK = {"scheduled_at", "due_at", "trial_end_at", "effective_at"}
-# A newest extract with fewer rows per day than this share of the previous extract's fails.
+# Rows per day of the last week of extracts must reach this share of the four weeks before
+# (weeks rather than single extracts, so that a quiet Sunday is not taken for a broken export).
 ROW_RATE_FLOOR = 0.6
+ROW_RATE_RECENT_DAYS = 7
+ROW_RATE_BASELINE_DAYS = 28
 ROW_RATE_MIN_VOLUME = 100
 
 
@@ -184,16 +187,22 @@ def render_raw_suite(t: Table) -> str:
     extract_date = "split_part(_source_file, '/', 3)"
     add(
         "unexpected_rows_expectation",
-        f"rows per day of the newest extract at least {ROW_RATE_FLOOR:.0%} of the previous extract's "
-        f"(checked when that had {ROW_RATE_MIN_VOLUME}+ rows)",
+        f"rows per day over the last {ROW_RATE_RECENT_DAYS} days of extracts at least {ROW_RATE_FLOOR:.0%} of the "
+        f"{ROW_RATE_BASELINE_DAYS} days before (checked when those had {ROW_RATE_MIN_VOLUME}+ rows)",
         unexpected_rows_query=(
-            f"with extracts as (select {extract_date} as extract_date, count(*) as n from raw.{t.raw_name} group by 1), "
-            "spans as (select extract_date, n, greatest(date_diff('day', cast(lag(extract_date) over (order by extract_date) "
-            "as date), cast(extract_date as date)), 1) as days from extracts), "
-            "rated as (select extract_date, n, cast(n as double) / days as rate, lag(n) over (order by extract_date) "
-            "as previous_n, lag(cast(n as double) / days) over (order by extract_date) as previous_rate from spans) "
-            f"select * from rated where extract_date = (select max({extract_date}) from {{batch}}) "
-            f"and previous_n >= {ROW_RATE_MIN_VOLUME} and rate < {ROW_RATE_FLOOR} * previous_rate"
+            f"with extracts as (select cast({extract_date} as date) as d, count(*) as n from raw.{t.raw_name} group by 1), "
+            "spans as (select d, n, date_diff('day', lag(d) over (order by d), d) as days from extracts), "
+            f"newest as (select cast(max({extract_date}) as date) as d from {{batch}}), "
+            "windows as (select "
+            f"sum(case when s.d > newest.d - {ROW_RATE_RECENT_DAYS} then s.n end) as recent_rows, "
+            f"sum(case when s.d > newest.d - {ROW_RATE_RECENT_DAYS} then s.days end) as recent_days, "
+            f"sum(case when s.d <= newest.d - {ROW_RATE_RECENT_DAYS} then s.n end) as baseline_rows, "
+            f"sum(case when s.d <= newest.d - {ROW_RATE_RECENT_DAYS} then s.days end) as baseline_days "
+            "from spans as s cross join newest where s.days > 0 and s.d <= newest.d "
+            f"and s.d > newest.d - {ROW_RATE_RECENT_DAYS + ROW_RATE_BASELINE_DAYS}) "
+            "select *, recent_rows / recent_days as recent_per_day, baseline_rows / baseline_days as baseline_per_day "
+            f"from windows where baseline_rows >= {ROW_RATE_MIN_VOLUME} "
+            f"and recent_rows * baseline_days < {ROW_RATE_FLOOR} * baseline_rows * recent_days"
         ),
     )
     suite = {

@@ -9,7 +9,7 @@ from datetime import date
 
 from dagster import AssetCheckSeverity, DagsterInstance
 
-from dagster_project.run_context import AS_OF_TAG, as_of_for_run
+from dagster_project.run_context import AS_OF_TAG, FULL_REFRESH_TAG, as_of_for_run
 from dagster_project.settings import SAMPLE_AS_OF, get_settings
 
 
@@ -58,7 +58,7 @@ def release_abandoned_runs(instance: DagsterInstance) -> list[str]:
     return released
 
 
-def run_pipeline(as_of: date | None = None, sample_if_empty: bool = False) -> int:
+def run_pipeline(as_of: date | None = None, sample_if_empty: bool = False, full_refresh: bool = False) -> int:
     settings = get_settings()
     if sample_if_empty and _landing_is_empty():
         from dagster_project.generator import GeneratorOptions, generate
@@ -78,7 +78,7 @@ def run_pipeline(as_of: date | None = None, sample_if_empty: bool = False) -> in
     started = time.perf_counter()
     result = defs.resolve_job_def("warehouse_job").execute_in_process(
         instance=instance,
-        tags={AS_OF_TAG: as_of.isoformat(), PID_TAG: str(os.getpid())},
+        tags={AS_OF_TAG: as_of.isoformat(), PID_TAG: str(os.getpid()), FULL_REFRESH_TAG: str(full_refresh).lower()},
         run_config={"loggers": {"console": {"config": {"log_level": os.environ.get("CSW_LOG_LEVEL", "INFO")}}}},
         raise_on_error=False,
     )

@@ -6,6 +6,8 @@ import os
 from datetime import UTC, date, datetime
 
 AS_OF_TAG = "csw/as_of"
+# "true": rebuild the incremental dbt models from scratch (dbt build --full-refresh)
+FULL_REFRESH_TAG = "csw/full_refresh"
 
 
 def parse_as_of(value: str) -> date:

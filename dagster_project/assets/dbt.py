@@ -11,7 +11,7 @@ import duckdb
 from dagster import AssetExecutionContext, AssetKey, Failure, Output
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
-from dagster_project.run_context import as_of_for_run
+from dagster_project.run_context import FULL_REFRESH_TAG, as_of_for_run
 from dagster_project.settings import DBT_PROJECT_DIR, get_settings
 
 DBT_EXECUTABLE = Path(sys.executable).with_name("dbt")
@@ -108,9 +108,10 @@ def warehouse_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource) ->
     """`dbt build`: seeds, models and their tests in DAG order; a failing error-severity test fails the step."""
     as_of = as_of_for_run(context.run.tags)
     get_settings().export_for_dbt()
-    invocation = dbt.cli(
-        ["build", "--vars", json.dumps({"as_of_date": as_of.isoformat()})], context=context, raise_on_error=False
-    )
+    args = ["build", "--vars", json.dumps({"as_of_date": as_of.isoformat()})]
+    if context.run.tags.get(FULL_REFRESH_TAG) == "true":
+        args.append("--full-refresh")
+    invocation = dbt.cli(args, context=context, raise_on_error=False)
     events = list(invocation.stream())
     outputs = {context.asset_key_for_output(e.output_name).path[-1] for e in events if isinstance(e, Output)}
     counts = _row_counts(_relations(dbt_project.manifest_path), outputs)

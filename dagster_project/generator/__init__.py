@@ -42,13 +42,19 @@ def generate(out: Path, options: GeneratorOptions, progress: bool | None = None)
         from tqdm import tqdm
 
         indices = tqdm(indices, desc="accounts", unit="acct", file=sys.stderr)
+    # Simulate to the end of the as-of month whatever the as-of day, and let the writer drop what has
+    # not landed yet: so the data of 15 Nov and of 16 Nov agree on everything up to 15 Nov, and
+    # `--since` drops add exactly the new days (only within one month).
+    horizon = add_months(month_start(options.as_of), 1)
     for i in indices:
-        AccountSimulator(i, options.seed, window_start, options.as_of, csm_ids, writer).run()
+        AccountSimulator(i, options.seed, window_start, horizon, csm_ids, writer).run()
     writer.close()
     manifest = {
         **asdict(options),
         "as_of": options.as_of.isoformat(),
+        "since": options.since.isoformat() if options.since else None,
         "rows": dict(sorted(writer.rows_written.items())),
     }
-    (out / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
+    if options.since is None:  # an incremental drop keeps the manifest of the data it adds to
+        (out / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
     return manifest["rows"]

@@ -98,12 +98,12 @@ class Subscription:
 class AccountSimulator:
     """Writes one account's records to the landing writer."""
 
-    def __init__(self, idx: int, seed: int, window_start: date, as_of: date, csm_ids: list[str], out: LandingWriter):
+    def __init__(self, idx: int, seed: int, window_start: date, horizon: date, csm_ids: list[str], out: LandingWriter):
         self.idx = idx
         self.rng = random.Random(f"{seed}:{idx}")
         self.np = np.random.default_rng([seed, idx])
         self.window_start = _dt(window_start)
-        self.end = _dt(as_of)
+        self.end = _dt(horizon)  # simulated until here; the writer keeps only what landed before the as-of date
         self.out = out
         self.csm_ids = csm_ids
         self.account_id = f"ACC-{idx + 1:06d}"

@@ -1,10 +1,18 @@
 {#- Product activity per account and week: logins, user-days on weekdays (for
     DAU per seat), core-feature events, and which users and core features were
     seen (as distinct rows, so 28-day windows can count distinct values). -#}
+{{ config(materialized='incremental', unique_key=['account_id', 'week_start'], incremental_strategy='delete+insert') }}
+
 with
 
 events as (
     select * from {{ ref('stg_product__events') }}
+    {% if is_incremental() %}
+    -- recompute the last weeks in full: late events up to the look-back land in their own week
+    where occurred_on >= (
+        select cast({{ dbt.dateadd('week', -var('activity_lookback_weeks'), 'max(week_start)') }} as date) from {{ this }}
+    )
+    {% endif %}
 ),
 
 features as (

@@ -1,9 +1,17 @@
 {#- Distinct users and core features seen per account and week, one row each,
     so that rolling windows can count distinct values across weeks. -#}
+{{ config(materialized='incremental', unique_key=['account_id', 'week_start', 'kind', 'seen'], incremental_strategy='delete+insert') }}
+
 with
 
 events as (
     select * from {{ ref('stg_product__events') }}
+    {% if is_incremental() %}
+    -- recompute the last weeks in full: late events up to the look-back land in their own week
+    where occurred_on >= (
+        select cast({{ dbt.dateadd('week', -var('activity_lookback_weeks'), 'max(week_start)') }} as date) from {{ this }}
+    )
+    {% endif %}
 ),
 
 features as (

@@ -1,8 +1,16 @@
-{#- Events never change once sent; copies of the same event_id are duplicates. -#}
+{#- Events never change once sent; copies of the same event_id are duplicates.
+    Incremental: each run reads only what was loaded since the last one; a copy of
+    an event already here replaces it (delete+insert on event_id), exactly as a
+    full refresh would keep the latest copy. -#}
+{{ config(materialized='incremental', unique_key='event_id', incremental_strategy='delete+insert') }}
+
 with
 
 source as (
     select * from {{ source('product', 'events') }}
+    {% if is_incremental() %}
+    where _loaded_at > (select max(loaded_at) from {{ this }})
+    {% endif %}
 ),
 
 deduplicated as (
@@ -16,7 +24,8 @@ renamed as (
         user_id,
         event_name,
         {{ to_utc_timestamp('occurred_at') }} as occurred_at,
-        cast({{ to_utc_timestamp('occurred_at') }} as date) as occurred_on
+        cast({{ to_utc_timestamp('occurred_at') }} as date) as occurred_on,
+        _loaded_at as loaded_at
     from deduplicated
 )
 
