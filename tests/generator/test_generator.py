@@ -209,3 +209,27 @@ def test_realistic_mess(db: duckdb.DuckDBPyConnection) -> None:
     assert deleted > 0, "soft deletes"
     assert late > 0, "late-arriving rows"
     assert empty > 0, "optional fields left empty"
+
+
+def test_next_day_drop_adds_exactly_the_new_day(tmp_path: Path) -> None:
+    """Data as of the 15th plus a --since drop for the 15th equals the data as of the 16th."""
+    base = GeneratorOptions(accounts=25, months=4, seed=5, as_of=date(2026, 6, 10))
+    generate(tmp_path / "a", base)
+    rows = generate(
+        tmp_path / "a",
+        GeneratorOptions(accounts=25, months=4, seed=5, as_of=date(2026, 6, 11), since=date(2026, 6, 10)),
+    )
+    generate(tmp_path / "b", GeneratorOptions(accounts=25, months=4, seed=5, as_of=date(2026, 6, 11)))
+    assert rows.get("product__events", 0) > 0
+    drop = [p for p in (tmp_path / "a").rglob("2026-06-11/*") if p.is_file()]
+    assert drop, "the drop lands in its own extract folder"
+    conn = duckdb.connect()
+    for pattern, reader in [
+        ("product/events/*/*.parquet", "read_parquet"),
+        ("support/tickets/*/*.jsonl", "read_json_auto"),
+        ("billing/invoices/*/*.csv", "read_csv"),
+    ]:
+        a = f"select * exclude (filename) from {reader}('{tmp_path / 'a' / pattern}', filename = true)"
+        b = f"select * exclude (filename) from {reader}('{tmp_path / 'b' / pattern}', filename = true)"
+        assert conn.execute(f"select count(*) from ({a} except all {b})").fetchone()[0] == 0, pattern
+        assert conn.execute(f"select count(*) from ({b} except all {a})").fetchone()[0] == 0, pattern
