@@ -49,6 +49,9 @@ class Table:
     # The column dbt source freshness looks at.
     loaded_at_column: str = "updated_at"
     accepted_values: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # An activity stream whose rows per day are steady enough that a sudden drop means a broken
+    # export (checked by the raw suite); lumpy tables like users or subscriptions are not.
+    steady_volume: bool = False
 
     @property
     def raw_name(self) -> str:
@@ -203,6 +206,7 @@ TABLES: tuple[Table, ...] = (
         ),
         "csv",
         accepted_values={"invoice_type": ("recurring", "one_off"), "status": ("open", "paid", "void", "uncollectible")},
+        steady_volume=True,
     ),
     Table(
         "billing",
@@ -223,6 +227,7 @@ TABLES: tuple[Table, ...] = (
         ),
         "csv",
         accepted_values={"status": ("succeeded", "failed")},
+        steady_volume=True,
     ),
     Table(
         "product",
@@ -268,6 +273,7 @@ TABLES: tuple[Table, ...] = (
         "parquet",
         version_column=None,
         loaded_at_column="occurred_at",
+        steady_volume=True,
     ),
     Table(
         "support",
@@ -291,6 +297,7 @@ TABLES: tuple[Table, ...] = (
             "priority": ("low", "normal", "high", "urgent"),
             "status": ("new", "open", "pending", "solved", "closed"),
         },
+        steady_volume=True,
     ),
     Table(
         "surveys",
@@ -358,6 +365,7 @@ TABLES: tuple[Table, ...] = (
             _DELETED,
         ),
         "jsonl",
+        steady_volume=True,
     ),
 )
 

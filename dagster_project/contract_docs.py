@@ -185,26 +185,27 @@ def render_raw_suite(t: Table) -> str:
     )
     # _source_file is <source>/<table>/<extract_date>/<file>; GX formats the query, so no braces in it
     extract_date = "split_part(_source_file, '/', 3)"
-    add(
-        "unexpected_rows_expectation",
-        f"rows per day over the last {ROW_RATE_RECENT_DAYS} days of extracts at least {ROW_RATE_FLOOR:.0%} of the "
-        f"{ROW_RATE_BASELINE_DAYS} days before (checked when those had {ROW_RATE_MIN_VOLUME}+ rows)",
-        unexpected_rows_query=(
-            f"with extracts as (select cast({extract_date} as date) as d, count(*) as n from raw.{t.raw_name} group by 1), "
-            "spans as (select d, n, date_diff('day', lag(d) over (order by d), d) as days from extracts), "
-            f"newest as (select cast(max({extract_date}) as date) as d from {{batch}}), "
-            "windows as (select "
-            f"sum(case when s.d > newest.d - {ROW_RATE_RECENT_DAYS} then s.n end) as recent_rows, "
-            f"sum(case when s.d > newest.d - {ROW_RATE_RECENT_DAYS} then s.days end) as recent_days, "
-            f"sum(case when s.d <= newest.d - {ROW_RATE_RECENT_DAYS} then s.n end) as baseline_rows, "
-            f"sum(case when s.d <= newest.d - {ROW_RATE_RECENT_DAYS} then s.days end) as baseline_days "
-            "from spans as s cross join newest where s.days > 0 and s.d <= newest.d "
-            f"and s.d > newest.d - {ROW_RATE_RECENT_DAYS + ROW_RATE_BASELINE_DAYS}) "
-            "select *, recent_rows / recent_days as recent_per_day, baseline_rows / baseline_days as baseline_per_day "
-            f"from windows where baseline_rows >= {ROW_RATE_MIN_VOLUME} "
-            f"and recent_rows * baseline_days < {ROW_RATE_FLOOR} * baseline_rows * recent_days"
-        ),
-    )
+    if t.steady_volume:
+        add(
+            "unexpected_rows_expectation",
+            f"rows per day over the last {ROW_RATE_RECENT_DAYS} days of extracts at least {ROW_RATE_FLOOR:.0%} of the "
+            f"{ROW_RATE_BASELINE_DAYS} days before (checked when those had {ROW_RATE_MIN_VOLUME}+ rows)",
+            unexpected_rows_query=(
+                f"with extracts as (select cast({extract_date} as date) as d, count(*) as n from raw.{t.raw_name} group by 1), "
+                "spans as (select d, n, date_diff('day', lag(d) over (order by d), d) as days from extracts), "
+                f"newest as (select cast(max({extract_date}) as date) as d from {{batch}}), "
+                "windows as (select "
+                f"sum(case when s.d > newest.d - {ROW_RATE_RECENT_DAYS} then s.n end) as recent_rows, "
+                f"sum(case when s.d > newest.d - {ROW_RATE_RECENT_DAYS} then s.days end) as recent_days, "
+                f"sum(case when s.d <= newest.d - {ROW_RATE_RECENT_DAYS} then s.n end) as baseline_rows, "
+                f"sum(case when s.d <= newest.d - {ROW_RATE_RECENT_DAYS} then s.days end) as baseline_days "
+                "from spans as s cross join newest where s.days > 0 and s.d <= newest.d "
+                f"and s.d > newest.d - {ROW_RATE_RECENT_DAYS + ROW_RATE_BASELINE_DAYS}) "
+                "select *, recent_rows / recent_days as recent_per_day, baseline_rows / baseline_days as baseline_per_day "
+                f"from windows where baseline_rows >= {ROW_RATE_MIN_VOLUME} "
+                f"and recent_rows * baseline_days < {ROW_RATE_FLOOR} * baseline_rows * recent_days"
+            ),
+        )
     suite = {
         "name": f"raw.{t.raw_name}",
         "expectations": e,

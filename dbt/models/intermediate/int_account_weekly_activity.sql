@@ -6,13 +6,7 @@
 with
 
 events as (
-    select * from {{ ref('stg_product__events') }}
-    {% if is_incremental() %}
-    -- recompute the last weeks in full: late events up to the look-back land in their own week
-    where occurred_on >= (
-        select cast({{ dbt.dateadd('week', -var('activity_lookback_weeks'), 'max(week_start)') }} as date) from {{ this }}
-    )
-    {% endif %}
+    {{ recent_events() }}
 ),
 
 features as (

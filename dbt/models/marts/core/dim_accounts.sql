@@ -20,16 +20,8 @@ tiers as (
     select * from {{ ref('service_tiers') }}
 ),
 
-latest_health as (
-    select account_id, health_score, health_band
-    from (
-        select account_id, week_start, health_score, health_band,
-               row_number() over (partition by account_id order by week_start desc) as recency
-        from {{ ref('account_health_weekly') }}
-    ) as ranked
-    where recency = 1
-      -- a former customer's last score is history, not its health today
-      and week_start = (select max(week_start) from {{ ref('int_weeks') }})
+current_health as (
+    select * from {{ ref('int_account_current_health') }}
 ),
 
 final as (
@@ -48,16 +40,16 @@ final as (
         cast(coalesce(current_month.mrr, 0) as decimal(18, 2)) as current_mrr,
         cast(coalesce(current_month.arr, 0) as decimal(18, 2)) as current_arr,
         current_month.seats as licensed_seats,
-        latest_health.health_score,
-        latest_health.health_band,
+        current_health.health_score,
+        current_health.health_band,
         coalesce(current_month.mrr, 0) > 0 as is_active
     from accounts
     left join csms
         on csms.csm_id = accounts.csm_id
     left join current_month
         on current_month.account_id = accounts.account_id
-    left join latest_health
-        on latest_health.account_id = accounts.account_id
+    left join current_health
+        on current_health.account_id = accounts.account_id
     cross join (select service_tier from tiers where min_arr_usd = 0) as lowest_tier
 )
 

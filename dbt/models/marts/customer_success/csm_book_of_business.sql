@@ -11,12 +11,8 @@ accounts as (
     where is_active
 ),
 
-open_alerts as (
-    select account_id, count(*) as open_alerts
-    from {{ ref('churn_risk_alerts') }}
-    where signal_type = 'churn_risk'
-      and week_start = (select max(week_start) from {{ ref('int_weeks') }})
-    group by account_id
+current_health as (
+    select * from {{ ref('int_account_current_health') }}
 ),
 
 final as (
@@ -33,12 +29,12 @@ final as (
         cast(coalesce(sum(case when accounts.service_tier = 'tech_touch' then accounts.current_arr end), 0) as decimal(18, 2)) as tech_touch_arr,
         cast(round(avg(accounts.health_score), 1) as decimal(5, 1)) as avg_health_score,
         cast(coalesce(sum(case when accounts.health_band = 'red' then accounts.current_arr end), 0) as decimal(18, 2)) as arr_in_red,
-        cast(coalesce(sum(open_alerts.open_alerts), 0) as integer) as open_alerts
+        cast(coalesce(sum(current_health.open_alerts), 0) as integer) as open_alerts
     from csms
     left join accounts
         on accounts.csm_id = csms.csm_id
-    left join open_alerts
-        on open_alerts.account_id = accounts.account_id
+    left join current_health
+        on current_health.account_id = accounts.account_id
     group by csms.csm_id, csms.csm_name
 )
 

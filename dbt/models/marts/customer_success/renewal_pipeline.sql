@@ -40,22 +40,8 @@ subscription_mrr as (
     where month_start = cast({{ dbt.date_trunc('month', as_of_date()) }} as date)
 ),
 
-latest_health as (
-    select account_id, health_band
-    from (
-        select account_id, health_band,
-               row_number() over (partition by account_id order by week_start desc) as recency
-        from {{ ref('account_health_weekly') }}
-    ) as ranked
-    where recency = 1
-),
-
-open_alerts as (
-    select account_id, count(*) as open_alerts
-    from {{ ref('churn_risk_alerts') }}
-    where signal_type = 'churn_risk'
-      and week_start = (select max(week_start) from {{ ref('int_weeks') }})
-    group by account_id
+current_health as (
+    select * from {{ ref('int_account_current_health') }}
 ),
 
 accounts as (
@@ -84,13 +70,12 @@ final as (
         end as renewal_window,
         cast(12 * coalesce(subscription_mrr.mrr_usd, 0) as decimal(18, 2)) as arr,
         scheduled_cancellations.subscription_id is not null as is_cancellation_scheduled,
-        latest_health.health_band,
-        coalesce(open_alerts.open_alerts, 0) as open_alerts,
+        current_health.health_band,
+        coalesce(current_health.open_alerts, 0) as open_alerts,
         accounts.csm_id
     from renewal_dates
     left join subscription_mrr on subscription_mrr.subscription_id = renewal_dates.subscription_id
-    left join latest_health on latest_health.account_id = renewal_dates.account_id
-    left join open_alerts on open_alerts.account_id = renewal_dates.account_id
+    left join current_health on current_health.account_id = renewal_dates.account_id
     left join accounts on accounts.account_id = renewal_dates.account_id
     left join scheduled_cancellations on scheduled_cancellations.subscription_id = renewal_dates.subscription_id
     where {{ dbt.datediff(as_of_date(), 'renewal_dates.renewal_date', 'day') }} <= 90
