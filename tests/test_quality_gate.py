@@ -142,7 +142,7 @@ FAULTS: dict[str, tuple[Callable[[Path], None], str, str]] = {
     "negative_amount": (negative_amount, "raw/billing__invoices:gx_raw_suite", "column 'subtotal'"),
     "unknown_currency": (unknown_currency, "raw/billing__invoices:gx_raw_suite", "'XXX'"),
     "future_timestamp": (future_timestamp, "raw/support__tickets:gx_raw_suite", "not in the future"),
-    "row_count_halves": (row_count_halves, "raw/support__tickets:gx_raw_suite", "rows per day of the newest extract"),
+    "row_count_halves": (row_count_halves, "raw/support__tickets:gx_raw_suite", "rows per day over the last 7 days"),
     "renamed_column": (renamed_column, "raw/support__tickets:no_quarantined_input", "unknown column(s) ticket_ref"),
     "malformed_csv_line": (malformed_csv_line, "raw/surveys__nps_responses:no_quarantined_input", "line 3"),
 }
