@@ -268,7 +268,8 @@ class AccountSimulator:
             "updated_at": fmt_ts(self.created, 0),
             "is_deleted": False,
         }
-        self._emit("crm__accounts", row, self.created)
+        # the CRM record exists before billing does: its first version is never late
+        self.out.emit("crm__accounts", row, self.created)
         if row["industry"] is None or rng.random() < 0.15:  # enrichment or CSM reassignment later
             when = self._rand_between(self.created, self.end)
             row = dict(row, industry=industry, csm_id=rng.choice(self.csm_ids), updated_at=fmt_ts(when, 0))
