@@ -9,22 +9,19 @@ from datetime import date
 
 from dagster import AssetCheckSeverity, DagsterInstance
 
+from dagster_project.generator import MANIFEST
 from dagster_project.run_context import AS_OF_TAG, FULL_REFRESH_TAG, as_of_for_run
+from dagster_project.sensors import landing_files
 from dagster_project.settings import SAMPLE_AS_OF, get_settings
 
 
 def default_as_of() -> date:
     """$CSW_AS_OF, else the sample data's as-of date when the landing folder holds sample data, else today."""
     settings = get_settings()
-    manifest = settings.landing_dir / "_sample_manifest.json"
+    manifest = settings.landing_dir / MANIFEST
     if not os.environ.get("CSW_AS_OF") and manifest.exists():
         return date.fromisoformat(json.loads(manifest.read_text())["as_of"])
     return as_of_for_run(None)
-
-
-def _landing_is_empty() -> bool:
-    landing = get_settings().landing_dir
-    return not landing.exists() or not any(p.is_file() for p in landing.rglob("*") if p.name != "_sample_manifest.json")
 
 
 PID_TAG = "csw/pid"
@@ -60,7 +57,7 @@ def release_abandoned_runs(instance: DagsterInstance) -> list[str]:
 
 def run_pipeline(as_of: date | None = None, sample_if_empty: bool = False, full_refresh: bool = False) -> int:
     settings = get_settings()
-    if sample_if_empty and _landing_is_empty():
+    if sample_if_empty and not landing_files(settings.landing_dir):
         from dagster_project.generator import GeneratorOptions, generate
 
         print(f"No extracts in {settings.landing_dir}: generating the built-in sample data (as of {SAMPLE_AS_OF}) ...")
