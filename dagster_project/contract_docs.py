@@ -35,8 +35,8 @@ landing/<source>/<table>/<extract_date>/<any name>.{csv,jsonl,parquet}
 - **What happens to bad input**: a file whose columns do not match (missing required column, unknown extra column) is copied to
   `$CSW_QUARANTINE_DIR/<source>/<table>/<extract_date>/` with a `.reason.txt` and loads nothing; a row with a malformed line, a
   missing required value or a value of the wrong type goes to `raw._quarantine_rows` with file, line, column and reason, and the
-  file's other rows load. A file is loaded once: the load log (`raw._load_log`) records file, SHA-256, rows and time; dropping the same
-  file again changes nothing.
+  file's other rows load. A file is loaded once: the load log (`raw._load_log`) records file, SHA-256, size, modification time, rows and
+  time; dropping the same file again changes nothing (a file whose path, size and mtime are logged is not even re-read).
 
 """
 
@@ -174,14 +174,17 @@ def render_raw_suite(t: Table) -> str:
                 column=c.name,
                 max_value={"$PARAMETER": "max_timestamp"},
             )
-    cols = ", ".join(t.column_names)
     version = [t.version_column] if t.version_column else []
     keys = ", ".join(list(t.key) + version)
     add(
         "unexpected_rows_expectation",
         f"one record per key and version ({keys}); exact duplicates are allowed and removed in staging",
-        unexpected_rows_query=f"select {keys}, count(*) as versions from (select distinct {cols} from {{batch}}) "
-        f"as distinct_rows group by {keys} having count(*) > 1",
+        # Only keys that arrive more than once can conflict: finding them first is one cheap
+        # aggregation, instead of a distinct over every column of every row (2x faster on 28M events).
+        unexpected_rows_query=f"with batch as (select * from {{batch}}), "
+        f"copied as (select {keys} from batch group by {keys} having count(*) > 1) "
+        f"select {keys}, count(*) as versions from (select distinct {', '.join('batch.' + c for c in t.column_names)} "
+        f"from batch inner join copied using ({keys})) as distinct_rows group by {keys} having count(*) > 1",
     )
     # _source_file is <source>/<table>/<extract_date>/<file>; GX formats the query, so no braces in it
     extract_date = "split_part(_source_file, '/', 3)"
@@ -191,7 +194,9 @@ def render_raw_suite(t: Table) -> str:
             f"rows per day over the last {ROW_RATE_RECENT_DAYS} days of extracts at least {ROW_RATE_FLOOR:.0%} of the "
             f"{ROW_RATE_BASELINE_DAYS} days before (checked when those had {ROW_RATE_MIN_VOLUME}+ rows)",
             unexpected_rows_query=(
-                f"with extracts as (select cast({extract_date} as date) as d, count(*) as n from raw.{t.raw_name} group by 1), "
+                # rows per extract date from the load log, not a scan of the whole raw table
+                "with extracts as (select cast(extract_date as date) as d, sum(rows_loaded) as n from raw._load_log "
+                f"where table_name = '{t.raw_name}' and status = 'loaded' group by 1), "
                 "spans as (select d, n, date_diff('day', lag(d) over (order by d), d) as days from extracts), "
                 f"newest as (select cast(max({extract_date}) as date) as d from {{batch}}), "
                 "windows as (select "

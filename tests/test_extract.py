@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import duckdb
@@ -64,6 +65,29 @@ def test_second_run_loads_nothing_and_changes_nothing(env) -> None:
     assert rows_of(conn) == before
     log = conn.execute("select file_path, rows_loaded, status, checksum from raw._load_log").fetchall()
     assert log == [("crm/accounts/2025-01-01/part-0000.csv", 2, "loaded", log[0][3])] and len(log[0][3]) == 64
+
+
+def test_known_files_are_not_hashed_again_but_a_rewritten_file_is_loaded(env, monkeypatch) -> None:
+    conn, landing, quarantine = env
+    import dagster_project.extract as extract
+
+    hashed: list[Path] = []
+    real_sha256 = extract.sha256
+    monkeypatch.setattr(extract, "sha256", lambda p: hashed.append(p) or real_sha256(p))
+    again = load_table(conn, ACCOUNTS, landing, quarantine)
+    assert (again.files_skipped, hashed) == (1, []), "same path, size and mtime: skipped without reading it"
+
+    # the same file re-sent with other content: its mtime (and here its size) changes, so it is hashed and loaded
+    drop(landing, "2025-01-01", "part-0000.csv", HEADER + row(1) + row(2) + row(3))
+    rewritten = load_table(conn, ACCOUNTS, landing, quarantine)
+    assert (rewritten.files_loaded, rewritten.rows_loaded, len(hashed)) == (1, 3, 1)
+
+    # touched but identical content: hashed, recognised by its SHA-256, not loaded twice
+    path = landing / "crm" / "accounts" / "2025-01-01" / "part-0000.csv"
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    touched = load_table(conn, ACCOUNTS, landing, quarantine)
+    assert (touched.files_loaded, touched.files_skipped, len(hashed)) == (0, 1, 2)
 
 
 def test_only_new_files_are_read(env) -> None:
