@@ -2,10 +2,10 @@
 
 Suites are JSON files under `expectations/raw/` and `expectations/marts/`. Each
 validation runs through GX's SQL datasource on `warehouse.duckdb`, so the
-expectations are pushed down to DuckDB. Results of a run are stored in a GX
-project under `<data>/quality/<run_id>/`, whose Data Docs site is the run's
-HTML failure report. An expectation that raised instead of evaluating counts
-as failed.
+expectations are pushed down to DuckDB. GX's context lives in memory; only the
+run's Data Docs site, its HTML report, is written, under
+`<data>/quality/<run_id>/gx/uncommitted/data_docs/local_site/`. An expectation
+that raised instead of evaluating counts as failed.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import multiprocessing
 import os
 import warnings
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -152,26 +153,62 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
-def validate(warehouse: Path, validations: list[Validation], report_dir: Path) -> tuple[list[SuiteResult], Path]:
-    """Run every validation in a child process; return their results and the Data Docs index of this report.
+_worker: ProcessPoolExecutor | None = None
 
-    GX keeps DuckDB connections (and so the file lock) in caches that outlive engine
-    disposal, and DuckDB refuses a second connection with another configuration in the
-    same process; a process of its own lets go of the file, whatever GX does.
+
+def _import_gx() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import great_expectations  # noqa: F401
+
+
+def _gx_process() -> ProcessPoolExecutor:
+    """The Great Expectations process: started on first use and kept, since importing GX takes ~3 s.
+
+    GX runs in a process of its own because DuckDB allows one configuration per file and
+    process, and so that whatever GX leaves behind cannot hold the build file's lock;
+    `_release_warehouse` closes GX's connections after every validation.
     """
-    spawn = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as pool:
-        return pool.submit(_validate, warehouse, validations, report_dir).result()
+    global _worker
+    if _worker is None:
+        _worker = ProcessPoolExecutor(
+            max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_import_gx
+        )
+    return _worker
+
+
+def prewarm() -> None:
+    """Start the GX process and import GX now, in the background (e.g. while extracts load)."""
+    _gx_process().submit(int)
+
+
+def validate(warehouse: Path, validations: list[Validation], report_dir: Path) -> tuple[list[SuiteResult], Path]:
+    """Run every validation in the GX process; return their results and the Data Docs index of this report."""
+    global _worker
+    try:
+        return _gx_process().submit(_validate, warehouse, validations, report_dir).result()
+    except BrokenProcessPool:
+        _worker = None  # it died (killed, out of memory): the next call starts a new one
+        raise
 
 
 def _validate(warehouse: Path, validations: list[Validation], report_dir: Path) -> tuple[list[SuiteResult], Path]:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        import great_expectations as gx
-        from great_expectations.data_context.types.base import ProgressBarsConfig
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
 
     report_dir.mkdir(parents=True, exist_ok=True)
-    context = gx.get_context(mode="file", project_root_dir=str(report_dir))
+    # In memory: a file-backed context writes and re-reads every suite, definition and
+    # checkpoint as JSON, which cost more than the validations; only Data Docs go to disk.
+    context = gx.get_context(mode="ephemeral")
+    context.update_data_docs_site(
+        "local_site",
+        {
+            "class_name": "SiteBuilder",
+            "show_how_to_buttons": False,
+            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir(report_dir))},
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        },
+    )
     context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
     # Read-only: GX must never write the build file, and must let go of it afterwards.
     datasource = context.data_sources.add_or_update_sql(
@@ -222,6 +259,26 @@ def _validate(warehouse: Path, validations: list[Validation], report_dir: Path) 
             results.append(SuiteResult(spec["name"], v.table, evaluated, failures))
         context.build_data_docs()
     finally:
-        datasource.get_engine().dispose()
-    index = report_dir / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
-    return results, index
+        _release_warehouse()
+    return results, docs_dir(report_dir) / "index.html"
+
+
+def _release_warehouse() -> None:
+    """Close every connection GX opened, so that the worker lets go of the file's lock.
+
+    GX keeps engines of its own (the execution engine's, cached per batch) besides the
+    datasource's; disposing only that one leaves DuckDB's lock held.
+    """
+    import gc
+
+    from sqlalchemy.engine import Engine
+
+    gc.collect()
+    for obj in gc.get_objects():
+        if isinstance(obj, Engine):
+            obj.dispose()
+    gc.collect()
+
+
+def docs_dir(report_dir: Path) -> Path:
+    return report_dir / "gx" / "uncommitted" / "data_docs" / "local_site"
