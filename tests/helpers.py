@@ -46,6 +46,7 @@ def pipeline_env(data_dir: Path) -> dict[str, str]:
     )
     env.pop("CSW_WAREHOUSE_PATH", None)
     env.pop("CSW_AS_OF", None)
+    env.pop("CSW_AS_OF_DATE", None)
     return env
 
 

@@ -71,18 +71,72 @@ weekdays_28d as (
     from weeks
 ),
 
+{#- Distinct users (and core features) seen in the 4 weeks up to each week, without
+    joining every week to its 4 weeks of rows: a sighting in week w counts for weeks
+    w .. w+3, cut short where the next sighting of the same user takes over, so the
+    spans never overlap and a running sum of their starts and ends is the distinct count. -#}
+seen_spans as (
+    select
+        account_id,
+        kind,
+        week_start,
+        least(
+            coalesce(
+                lead(week_start) over (partition by account_id, kind, seen order by week_start),
+                cast({{ dbt.dateadd('day', 28, 'week_start') }} as date)
+            ),
+            cast({{ dbt.dateadd('day', 28, 'week_start') }} as date)
+        ) as counted_until
+    from seen
+),
+
+seen_changes as (
+    select
+        account_id,
+        week_start,
+        sum(case when kind = 'user' then 1 else 0 end) as users_change,
+        sum(case when kind = 'core_feature' then 1 else 0 end) as core_features_change
+    from seen_spans
+    group by account_id, week_start
+
+    union all
+
+    select
+        account_id,
+        counted_until as week_start,
+        -sum(case when kind = 'user' then 1 else 0 end) as users_change,
+        -sum(case when kind = 'core_feature' then 1 else 0 end) as core_features_change
+    from seen_spans
+    group by account_id, counted_until
+
+    union all
+
+    -- a row for every account week, so that each has a running total
+    select account_id, week_start, 0 as users_change, 0 as core_features_change
+    from account_weeks
+),
+
+seen_weekly_changes as (
+    select
+        account_id,
+        week_start,
+        sum(users_change) as users_change,
+        sum(core_features_change) as core_features_change
+    from seen_changes
+    group by account_id, week_start
+),
+
 seen_28d as (
     select
-        account_weeks.account_id,
-        account_weeks.week_start,
-        count(distinct case when seen.kind = 'user' then seen.seen end) as users_active_28d,
-        count(distinct case when seen.kind = 'core_feature' then seen.seen end) as core_features_used_28d
-    from account_weeks
-    inner join seen
-        on seen.account_id = account_weeks.account_id
-        and seen.week_start <= account_weeks.week_start
-        and seen.week_start >= cast({{ dbt.dateadd('day', -21, 'account_weeks.week_start') }} as date)
-    group by account_weeks.account_id, account_weeks.week_start
+        account_id,
+        week_start,
+        sum(users_change) over (
+            partition by account_id order by week_start rows between unbounded preceding and current row
+        ) as users_active_28d,
+        sum(core_features_change) over (
+            partition by account_id order by week_start rows between unbounded preceding and current row
+        ) as core_features_used_28d
+    from seen_weekly_changes
 ),
 
 tickets as (

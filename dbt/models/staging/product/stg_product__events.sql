@@ -14,7 +14,7 @@ source as (
 ),
 
 deduplicated as (
-    {{ latest_version('source', ['event_id'], version_column=none) }}
+    {{ latest_copy('source', ['event_id']) }}
 ),
 
 renamed as (

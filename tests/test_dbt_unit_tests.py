@@ -1,0 +1,70 @@
+"""dbt unit tests: the metric logic against hand-computed examples.
+
+Production runs skip them (`dbt build --exclude-resource-type unit_test`: their inputs are
+fixtures, so they say nothing new about a day's data), so CI runs them here, on a copy of
+the sample warehouse (dbt reads the column types of each model's inputs from it).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+from dagster_project.assets.dbt import DBT_EXECUTABLE
+from dagster_project.settings import DBT_PROJECT_DIR
+from tests.helpers import pipeline_env
+
+
+def test_every_dbt_unit_test_passes(baseline: Path, tmp_path: Path) -> None:
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy(baseline / "warehouse.duckdb", warehouse)
+    env = {**pipeline_env(baseline), "CSW_WAREHOUSE_PATH": str(warehouse)}
+    target = tmp_path / "target"
+    proc = subprocess.run(
+        [str(DBT_EXECUTABLE), "test", "--select", "test_type:unit", "--target-path", str(target)],
+        cwd=DBT_PROJECT_DIR,
+        env={**env, "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR)},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    defined = json.loads((target / "manifest.json").read_text())["unit_tests"]
+    results = json.loads((target / "run_results.json").read_text())["results"]
+    assert len(defined) >= 15
+    assert sorted(r["unique_id"] for r in results) == sorted(defined)
+    assert {r["status"] for r in results} == {"pass"}
+
+
+def test_production_runs_skip_unit_tests(pipeline_run) -> None:
+    runs = sorted(
+        (DBT_PROJECT_DIR / "target").glob("warehouse_dbt_assets-*/run_results.json"), key=lambda p: p.stat().st_mtime
+    )
+    assert runs, "no dbt run results"
+    results = json.loads(runs[-1].read_text())["results"]
+    assert results and not [r for r in results if r["unique_id"].startswith("unit_test.")]
+
+
+def test_a_duplicated_new_event_fails_the_build(baseline: Path, tmp_path: Path) -> None:
+    """`unique_since_last_loads` checks only recently loaded keys: a copy of an old event loaded now is caught."""
+    import duckdb
+
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy(baseline / "warehouse.duckdb", warehouse)
+    env = {**pipeline_env(baseline), "CSW_WAREHOUSE_PATH": str(warehouse), "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR)}
+    args = [str(DBT_EXECUTABLE), "test", "--select", "stg_product__events", "--target-path", str(tmp_path / "target")]
+
+    clean = subprocess.run(args, cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True, timeout=600)
+    assert clean.returncode == 0, clean.stdout[-3000:]
+
+    conn = duckdb.connect(str(warehouse))
+    conn.execute(
+        "insert into staging.stg_product__events select * replace (current_timestamp as loaded_at) "
+        "from staging.stg_product__events order by occurred_at limit 1"
+    )
+    conn.close()
+    broken = subprocess.run(args, cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True, timeout=600)
+    assert broken.returncode == 1
+    assert "unique_since_last_loads_stg_product__events_event_id" in broken.stdout
