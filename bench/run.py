@@ -29,6 +29,7 @@ REPO = Path(__file__).resolve().parent.parent
 CSW = str(Path(sys.executable).with_name("csw"))
 SCALES = {"S": 200, "M": 5_000, "L": 50_000}
 AS_OF = date(2026, 11, 15)
+NEXT_DAY = AS_OF + timedelta(days=1)
 STAGES = {
     "extract": "raw__",
     "checks": ("raw_quality_checks", "mart_quality_checks"),
@@ -140,12 +141,33 @@ def row_counts(warehouse: Path) -> dict[str, int]:
         conn.close()
 
 
+def next_day_drop(folder: Path, accounts: int) -> Path:
+    """The files the day after AS_OF adds (generated once per scale, then reused by every repeat)."""
+    if not (folder / "_sample_manifest.json").exists():
+        shutil.rmtree(folder, ignore_errors=True)
+        subprocess.run(
+            [CSW, "generate", "--accounts", str(accounts), "--as-of", NEXT_DAY.isoformat()]
+            + ["--since", AS_OF.isoformat(), "--out", str(folder)],
+            check=True,
+            capture_output=True,
+        )
+    return folder
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scale", choices=SCALES, default="S", help="S = 200, M = 5,000, L = 50,000 accounts")
     parser.add_argument("--repeats", type=int, default=3, help="full runs to take the median of (default 3)")
     parser.add_argument("--work", type=Path, default=REPO / "bench" / "work", help="where data and warehouses go")
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results", help="where results are written")
+    parser.add_argument(
+        "--no-incremental",
+        action="store_true",
+        help="skip the one-day incremental run (at L, generating the next day's drop alone takes ~15 min)",
+    )
+    parser.add_argument(
+        "--no-memory-floor", action="store_true", help="skip the in-memory floor (at L the raw files do not fit)"
+    )
     args = parser.parse_args()
 
     accounts = SCALES[args.scale]
@@ -173,10 +195,10 @@ def main() -> int:
         )
         shutil.copytree(landing, data / "landing")
         floor = floor_seconds(landing, data / "floor.duckdb")
-        floor_in_memory = floor_seconds(landing, None)
+        floor_in_memory = None if args.no_memory_floor else floor_seconds(landing, None)
         print(
-            f"[{args.scale} #{i + 1}] floor (DuckDB alone ingesting the files): {floor:.1f} s into a database file, "
-            f"{floor_in_memory:.1f} s in memory",
+            f"[{args.scale} #{i + 1}] floor (DuckDB alone ingesting the files): {floor:.1f} s into a database file"
+            + (f", {floor_in_memory:.1f} s in memory" if floor_in_memory is not None else ""),
             flush=True,
         )
         total, peak, _ = run_measured([CSW, "run", "--as-of", AS_OF.isoformat()], env)
@@ -188,31 +210,19 @@ def main() -> int:
             + ", ".join(f"{k} {v:.1f} s" for k, v in stages.items()),
             flush=True,
         )
-        next_day = AS_OF + timedelta(days=1)
-        subprocess.run(
-            [
-                CSW,
-                "generate",
-                "--accounts",
-                str(accounts),
-                "--as-of",
-                next_day.isoformat(),
-                "--since",
-                AS_OF.isoformat(),
-                "--out",
-                str(data / "landing"),
-            ],
-            check=True,
-            capture_output=True,
-        )
-        incremental, inc_peak, _ = run_measured([CSW, "run", "--as-of", next_day.isoformat()], env)
-        inc_stages = stage_times(data / "dagster_home")
-        inc_stages["start-up and other"] = max(incremental - sum(inc_stages.values()), 0.0)
-        print(
-            f"[{args.scale} #{i + 1}] one-day incremental run: {incremental:.1f} s "
-            + ", ".join(f"{k} {v:.1f} s" for k, v in inc_stages.items()),
-            flush=True,
-        )
+        incremental, inc_peak, inc_stages = None, 0, {}
+        if not args.no_incremental:
+            shutil.copytree(
+                next_day_drop(args.work / args.scale / "next_day", accounts), data / "landing", dirs_exist_ok=True
+            )
+            incremental, inc_peak, _ = run_measured([CSW, "run", "--as-of", NEXT_DAY.isoformat()], env)
+            inc_stages = stage_times(data / "dagster_home")
+            inc_stages["start-up and other"] = max(incremental - sum(inc_stages.values()), 0.0)
+            print(
+                f"[{args.scale} #{i + 1}] one-day incremental run: {incremental:.1f} s "
+                + ", ".join(f"{k} {v:.1f} s" for k, v in inc_stages.items()),
+                flush=True,
+            )
         runs.append(
             {
                 "floor_s": floor,
@@ -230,7 +240,10 @@ def main() -> int:
             counts = row_counts(data / "warehouse.duckdb")
         shutil.rmtree(data / "landing")
 
-    med = lambda key: statistics.median(r[key] for r in runs)  # noqa: E731
+    def med(key: str) -> float | None:
+        values = [r[key] for r in runs if r[key] is not None]
+        return statistics.median(values) if values else None
+
     summary = {
         "scale": args.scale,
         "accounts": accounts,
@@ -245,7 +258,7 @@ def main() -> int:
         "median_peak_rss_mib": med("peak_rss_mib"),
         "median_stages_s": {s: statistics.median(r["stages_s"][s] for r in runs) for s in runs[0]["stages_s"]},
         "median_incremental_s": med("incremental_s"),
-        "incremental_over_full": med("incremental_s") / med("total_s"),
+        "incremental_over_full": med("incremental_s") / med("total_s") if med("incremental_s") else None,
         "median_incremental_stages_s": {
             s: statistics.median(r["incremental_stages_s"][s] for r in runs) for s in runs[0]["incremental_stages_s"]
         },
@@ -265,11 +278,22 @@ def main() -> int:
         f"| end to end (`csw run`) | {summary['median_total_s']:.1f} s |",
         *[f"| - {s} | {v:.1f} s |" for s, v in summary["median_stages_s"].items()],
         f"| floor: DuckDB alone ingesting the same files into a database file | {summary['median_floor_s']:.1f} s |",
-        f"| (the same, in memory) | {summary['median_floor_in_memory_s']:.1f} s |",
+        *(
+            [f"| (the same, in memory) | {summary['median_floor_in_memory_s']:.1f} s |"]
+            if summary["median_floor_in_memory_s"] is not None
+            else []
+        ),
         f"| end to end / floor | {summary['total_over_floor']:.1f}x |",
         f"| peak RSS, whole process tree | {summary['median_peak_rss_mib']:.0f} MiB |",
-        f"| one-day incremental run | {summary['median_incremental_s']:.1f} s ({summary['incremental_over_full']:.0%} of full) |",
-        *[f"| - {s} | {v:.1f} s |" for s, v in summary["median_incremental_stages_s"].items()],
+        *(
+            [
+                f"| one-day incremental run | {summary['median_incremental_s']:.1f} s "
+                f"({summary['incremental_over_full']:.0%} of full) |",
+                *[f"| - {s} | {v:.1f} s |" for s, v in summary["median_incremental_stages_s"].items()],
+            ]
+            if summary["median_incremental_s"] is not None
+            else ["| one-day incremental run | not measured (--no-incremental) |"]
+        ),
         "",
         "Slowest dbt nodes of the last full run:",
         "",

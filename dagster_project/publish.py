@@ -24,6 +24,7 @@ from pathlib import Path
 import duckdb
 
 from dagster_project.contract import TABLES
+from dagster_project.settings import get_settings
 
 PUBLISHED_FILE = "marts.duckdb"
 # Readable by DuckDB >= 1.0 (JDBC/ODBC drivers and older CLIs bundle 1.x).
@@ -87,7 +88,7 @@ def publish(
     new_db = staging / PUBLISHED_FILE
     current = publish_dir / PUBLISHED_FILE
 
-    conn = duckdb.connect()
+    conn = duckdb.connect(config=get_settings().duckdb_config())
     try:
         conn.execute(f"attach {_quote(str(warehouse_path))} as wh (read_only)")
         conn.execute(f"attach {_quote(str(new_db))} as pub (storage_version '{STORAGE_VERSION}')")

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dagster_project.settings import EXPECTATIONS_DIR
+from dagster_project.settings import EXPECTATIONS_DIR, get_settings
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 logging.getLogger("great_expectations").setLevel(logging.ERROR)
@@ -186,13 +186,16 @@ def validate(warehouse: Path, validations: list[Validation], report_dir: Path) -
     """Run every validation in the GX process; return their results and the Data Docs index of this report."""
     global _worker
     try:
-        return _gx_process().submit(_validate, warehouse, validations, report_dir).result()
+        limit = get_settings().duckdb_memory_limit
+        return _gx_process().submit(_validate, warehouse, validations, report_dir, limit).result()
     except BrokenProcessPool:
         _worker = None  # it died (killed, out of memory): the next call starts a new one
         raise
 
 
-def _validate(warehouse: Path, validations: list[Validation], report_dir: Path) -> tuple[list[SuiteResult], Path]:
+def _validate(
+    warehouse: Path, validations: list[Validation], report_dir: Path, memory_limit: str = "2GB"
+) -> tuple[list[SuiteResult], Path]:
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
@@ -214,7 +217,10 @@ def _validate(warehouse: Path, validations: list[Validation], report_dir: Path) 
     datasource = context.data_sources.add_or_update_sql(
         "warehouse",
         connection_string=f"duckdb:///{warehouse}",
-        kwargs={"pool_reset_on_return": None, "connect_args": {"read_only": True}},
+        kwargs={
+            "pool_reset_on_return": None,
+            "connect_args": {"read_only": True, "config": {"memory_limit": memory_limit}},
+        },
     )
     results: list[SuiteResult] = []
     try:

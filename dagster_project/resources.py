@@ -38,7 +38,7 @@ class WarehouseResource(ConfigurableResource):
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         """Open, use, close: never hold the file longer than one step needs it."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = duckdb.connect(str(self.path), read_only=read_only)
+        conn = duckdb.connect(str(self.path), read_only=read_only, config=get_settings().duckdb_config())
         try:
             yield conn
         finally:

@@ -112,7 +112,8 @@ def _relations(manifest_path: Path) -> dict[str, str]:
 def _row_counts(relations: dict[str, str], names: set[str]) -> dict[str, int]:
     """Count rows after dbt has exited, so we never hold the file while dbt writes it."""
     counts: dict[str, int] = {}
-    conn = duckdb.connect(str(get_settings().warehouse_path), read_only=True)
+    settings = get_settings()
+    conn = duckdb.connect(str(settings.warehouse_path), read_only=True, config=settings.duckdb_config())
     try:
         for name in names:
             if name in relations:
