@@ -219,7 +219,10 @@ def _validate(
         connection_string=f"duckdb:///{warehouse}",
         kwargs={
             "pool_reset_on_return": None,
-            "connect_args": {"read_only": True, "config": {"memory_limit": memory_limit}},
+            "connect_args": {
+                "read_only": True,
+                "config": {"memory_limit": memory_limit, "preserve_insertion_order": False},
+            },
         },
     )
     results: list[SuiteResult] = []
