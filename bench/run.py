@@ -75,8 +75,8 @@ def run_measured(args: list[str], env: dict[str, str]) -> tuple[float, int, str]
     return elapsed, peak, out
 
 
-def stage_times(dagster_home: Path) -> dict[str, float]:
-    """Seconds per stage of the latest run, from its step events."""
+def stage_times(dagster_home: Path, total: float) -> dict[str, float]:
+    """Seconds per stage of the latest run, from its step events; the rest of `total` is start-up and other."""
     os.environ["DAGSTER_HOME"] = str(dagster_home)
     from dagster import DagsterEventType, DagsterInstance
 
@@ -95,6 +95,7 @@ def stage_times(dagster_home: Path) -> dict[str, float]:
                 if event.step_key.startswith(prefix):
                     totals[stage] += seconds
     instance.dispose()
+    totals["start-up and other"] = max(total - sum(totals.values()), 0.0)
     return totals
 
 
@@ -202,8 +203,7 @@ def main() -> int:
             flush=True,
         )
         total, peak, _ = run_measured([CSW, "run", "--as-of", AS_OF.isoformat()], env)
-        stages = stage_times(data / "dagster_home")
-        stages["start-up and other"] = max(total - sum(stages.values()), 0.0)
+        stages = stage_times(data / "dagster_home", total)
         slowest = slowest_dbt_nodes()
         print(
             f"[{args.scale} #{i + 1}] full run: {total:.1f} s, peak RSS {peak / 2**20:.0f} MiB, "
@@ -216,8 +216,7 @@ def main() -> int:
                 next_day_drop(args.work / args.scale / "next_day", accounts), data / "landing", dirs_exist_ok=True
             )
             incremental, inc_peak, _ = run_measured([CSW, "run", "--as-of", NEXT_DAY.isoformat()], env)
-            inc_stages = stage_times(data / "dagster_home")
-            inc_stages["start-up and other"] = max(incremental - sum(inc_stages.values()), 0.0)
+            inc_stages = stage_times(data / "dagster_home", incremental)
             print(
                 f"[{args.scale} #{i + 1}] one-day incremental run: {incremental:.1f} s "
                 + ", ".join(f"{k} {v:.1f} s" for k, v in inc_stages.items()),

@@ -186,15 +186,15 @@ def validate(warehouse: Path, validations: list[Validation], report_dir: Path) -
     """Run every validation in the GX process; return their results and the Data Docs index of this report."""
     global _worker
     try:
-        limit = get_settings().duckdb_memory_limit
-        return _gx_process().submit(_validate, warehouse, validations, report_dir, limit).result()
+        config = get_settings().duckdb_config()
+        return _gx_process().submit(_validate, warehouse, validations, report_dir, config).result()
     except BrokenProcessPool:
         _worker = None  # it died (killed, out of memory): the next call starts a new one
         raise
 
 
 def _validate(
-    warehouse: Path, validations: list[Validation], report_dir: Path, memory_limit: str = "2GB"
+    warehouse: Path, validations: list[Validation], report_dir: Path, duckdb_config: dict[str, str]
 ) -> tuple[list[SuiteResult], Path]:
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
@@ -221,7 +221,8 @@ def _validate(
             "pool_reset_on_return": None,
             "connect_args": {
                 "read_only": True,
-                "config": {"memory_limit": memory_limit, "preserve_insertion_order": False},
+                # the settings' limits, passed in: this process does not read the parent's environment again
+                "config": {**duckdb_config, "preserve_insertion_order": False},
             },
         },
     )
