@@ -123,10 +123,14 @@ def _sql_str(s: str) -> str:
 
 
 def _read_into_incoming(conn: duckdb.DuckDBPyConnection, path: Path, fmt: str, rel: str) -> list[Issue]:
-    """Create temp table `_incoming` (the file's own columns + `_line`); return line-level read errors."""
+    """Create the temp view `_incoming` (the file's own columns + `_line`); return line-level read errors.
+
+    Parquet is read where it lies (each read costs little); CSV and JSON lines are read once into a
+    temp table, since finding their malformed lines needs a pass of its own.
+    """
     p = _sql_str(str(path))
     issues: list[Issue] = []
-    conn.execute("drop table if exists _incoming")
+    _drop_incoming(conn)
     if fmt == "csv":
         conn.execute("drop table if exists _csv_rejects; drop table if exists _csv_scans")
         try:
@@ -143,15 +147,16 @@ def _read_into_incoming(conn: duckdb.DuckDBPyConnection, path: Path, fmt: str, r
         ).fetchall()
         for line, col, msg, text in rejects:
             issues.append(Issue(rel, int(line), col, f"malformed CSV line ({msg}): {text!r}", text))
-        # DuckDB keeps file order; map the k-th good row back to its line, skipping rejected lines
-        conn.execute("create or replace temp table _rej_lines (good_before bigint)")
-        for j, (line, *_rest) in enumerate(rejects):
-            conn.execute("insert into _rej_lines values (?)", [int(line) - 2 - j])
-        conn.execute(
-            """create temp table _incoming as select r.*, r.rowid + 2
-                 + (select count(*) from _rej_lines where good_before <= r.rowid) as _line from _raw_csv r"""
-        )
-        conn.execute("drop table _raw_csv")
+        # DuckDB keeps file order; map the k-th good row back to its line, skipping rejected lines.
+        # A view, not a copy: the file is already in _raw_csv once.
+        if rejects:
+            conn.execute("create or replace temp table _rej_lines (good_before bigint)")
+            for j, (line, *_rest) in enumerate(rejects):
+                conn.execute("insert into _rej_lines values (?)", [int(line) - 2 - j])
+            skipped = "(select count(*) from _rej_lines where good_before <= r.rowid)"
+        else:
+            skipped = "0"
+        conn.execute(f"create temp view _incoming as select r.*, r.rowid + 2 + {skipped} as _line from _raw_csv r")
     elif fmt == "jsonl":
         try:
             conn.execute(
@@ -178,16 +183,18 @@ def _read_into_incoming(conn: duckdb.DuckDBPyConnection, path: Path, fmt: str, r
         ]
         if keys:
             cols = ", ".join(f'json_extract_string(text, {_sql_str("$." + _json_path(k))}) as "{k}"' for k in keys)
-            conn.execute(f"create temp table _incoming as select {cols}, _line from _lines order by _line")
+            conn.execute(f"create temp table _raw_json as select {cols}, _line from _lines order by _line")
         else:
-            conn.execute("create temp table _incoming as select _line from _lines")
+            conn.execute("create temp table _raw_json as select _line from _lines")
         conn.execute("drop table _lines")
+        conn.execute("create temp view _incoming as select * from _raw_json")
     else:
         try:
             conn.execute(
-                f"create temp table _incoming as select * exclude (file_row_number), file_row_number + 1 as _line "
+                f"create temp view _incoming as select * exclude (file_row_number), file_row_number + 1 as _line "
                 f"from read_parquet({p}, file_row_number = true)"
             )
+            conn.execute("select * from _incoming limit 0")
         except duckdb.Error as e:
             raise FileRejected(f"cannot be read as Parquet: {e}") from e
     return issues
@@ -216,7 +223,28 @@ def _check_columns(conn: duckdb.DuckDBPyConnection, table: Table) -> list[str]:
     return [c for c in table.column_names if c not in present]
 
 
+def _drop_incoming(conn: duckdb.DuckDBPyConnection) -> None:
+    conn.execute(
+        "drop view if exists _incoming; drop table if exists _raw_csv; drop table if exists _raw_json; "
+        "drop table if exists _lines"
+    )
+
+
+def _suspect_rows_sql(table: Table, absent: list[str]) -> str:
+    """Rows with any bad value, in one scan of the file (almost always none)."""
+    conditions = []
+    for c in table.columns:
+        if c.name in absent:
+            continue
+        col = f'"{c.name}"'
+        if c.required:
+            conditions.append(f"{col} is null")
+        conditions.append(f"({col} is not null and try_cast({col} as {c.duckdb_type}) is null)")
+    return f"select * from _incoming where {' or '.join(conditions) or 'false'}"
+
+
 def _row_errors_sql(table: Table, absent: list[str]) -> str:
+    """Every bad value of the suspect rows, one row per line and column."""
     parts = []
     for c in table.columns:
         if c.name in absent:
@@ -224,13 +252,20 @@ def _row_errors_sql(table: Table, absent: list[str]) -> str:
         col = f'"{c.name}"'
         if c.required:
             parts.append(
-                f"select _line, '{c.name}' as column_name, 'required value is missing' as reason from _incoming where {col} is null"
+                f"select _line, '{c.name}' as column_name, 'required value is missing' as reason from _suspect where {col} is null"
             )
         parts.append(
-            f"select _line, '{c.name}', 'cannot read ' || {_quote_value(col)} || ' as {c.type}' from _incoming "
+            f"select _line, '{c.name}', 'cannot read ' || {_quote_value(col)} || ' as {c.type}' from _suspect "
             f"where {col} is not null and try_cast({col} as {c.duckdb_type}) is null"
         )
-    return " union all ".join(parts)
+    return " union all ".join(parts) or "select null::bigint as _line, null as column_name, null as reason where false"
+
+
+def _suspect_records(conn: duckdb.DuckDBPyConnection) -> dict[int, str]:
+    """Each suspect row as JSON (its file's columns, not the line number), by line."""
+    cols = [r[0] for r in conn.execute("select column_name from (describe _suspect)").fetchall() if r[0] != "_line"]
+    record = "struct_pack(" + ", ".join(f'"{c}" := "{c}"' for c in cols) + ")"
+    return dict(conn.execute(f"select _line, cast(to_json({record}) as varchar) from _suspect").fetchall())
 
 
 def _quote_value(col: str) -> str:
@@ -265,7 +300,11 @@ def load_file(
     fmt = FORMAT_BY_SUFFIX[path.suffix.lower()]
     read_issues = _read_into_incoming(conn, path, fmt, rel)
     absent = _check_columns(conn, table)
+    # Checking each column in a scan of its own read big files once per column: find the rows
+    # with any problem in one scan, then name every problem of those few rows.
+    conn.execute(f"create or replace temp table _suspect as {_suspect_rows_sql(table, absent)}")
     conn.execute(f"create or replace temp table _row_errors as {_row_errors_sql(table, absent)}")
+    has_errors = conn.execute("select count(*) from _row_errors").fetchone()[0] > 0
     value_issues = [
         Issue(rel, int(line), col, reason)
         for line, col, reason in conn.execute(
@@ -285,18 +324,14 @@ def load_file(
         loaded = conn.execute(
             f"""insert into raw.{table.raw_name} ({target_cols})
                 select {", ".join(select_cols)}, ?, ?, _line, ?
-                from _incoming where not exists (select 1 from _row_errors where _row_errors._line = _incoming._line)""",
+                from _incoming
+                {"where not exists (select 1 from _row_errors where _row_errors._line = _incoming._line)" if has_errors else ""}""",
             [load_id, rel, loaded_at],
         ).fetchone()[0]
         all_issues = read_issues + value_issues
+        records = _suspect_records(conn) if has_errors else {}
         for issue in all_issues:
-            record = issue.record
-            if record is None and issue.line is not None:
-                row = conn.execute(
-                    "select to_json(i)::varchar from (select * exclude (_line) from _incoming where _line = ?) i",
-                    [issue.line],
-                ).fetchone()
-                record = row[0] if row else None
+            record = issue.record if issue.record is not None else records.get(issue.line)
             conn.execute(
                 "insert into raw._quarantine_rows values (?, ?, ?, ?, ?, ?, ?, ?)",
                 [load_id, table.raw_name, rel, issue.line, issue.column, issue.reason, record, loaded_at],
@@ -324,7 +359,8 @@ def load_file(
         conn.execute("rollback")
         raise
     finally:
-        conn.execute("drop table if exists _incoming; drop table if exists _row_errors")
+        _drop_incoming(conn)
+        conn.execute("drop table if exists _suspect; drop table if exists _row_errors")
     return loaded, bad_lines, read_issues + value_issues
 
 

@@ -118,7 +118,7 @@ def _failure(result: Any) -> ExpectationFailure | None:
     if not sample and res.get("details", {}).get("unexpected_rows"):
         sample = res["details"]["unexpected_rows"]
     count = res.get("unexpected_count")
-    if count is None and config.type == "unexpected_rows_expectation":
+    if count is None and config.type in ("unexpected_rows_expectation", "expect_query_to_return_no_rows"):
         count = res.get("observed_value")
     return ExpectationFailure(
         expectation=config.type,
@@ -198,6 +198,8 @@ def _validate(
 ) -> tuple[list[SuiteResult], Path]:
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    import dagster_project.gx_expectations  # noqa: F401  (registers our expectation types by name)
 
     report_dir.mkdir(parents=True, exist_ok=True)
     # In memory: a file-backed context writes and re-reads every suite, definition and
