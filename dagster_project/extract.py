@@ -166,15 +166,17 @@ def _read_into_incoming(conn: duckdb.DuckDBPyConnection, path: Path, fmt: str, r
             )
         except duckdb.Error as e:
             raise FileRejected(f"cannot be read as JSON lines: {e}") from e
-        bad = conn.execute(
-            "select _line, text from _lines where not (case when json_valid(text) then json_type(text) = 'OBJECT' else false end) "
-            "and trim(text) <> '' order by _line"
-        ).fetchall()
+        # Each JSON function parses the text again: parse as few times as possible (valid, keys, values).
+        # A valid JSON text that starts with `{` is an object.
+        conn.execute(
+            "create temp table _valid as select _line, text, json_valid(text) and regexp_matches(text, '^\\s*[{]') as ok from _lines"
+        )
+        bad = conn.execute("select _line, text from _valid where not ok and trim(text) <> '' order by _line").fetchall()
         for line, text in bad:
             issues.append(Issue(rel, int(line), None, f"malformed JSON line: {text[:200]!r}", text))
-        conn.execute(
-            "delete from _lines where not (case when json_valid(text) then json_type(text) = 'OBJECT' else false end)"
-        )
+        conn.execute("drop table _lines")
+        conn.execute("create temp table _lines as select _line, text from _valid where ok")
+        conn.execute("drop table _valid")
         keys = [
             r[0]
             for r in conn.execute(
@@ -182,8 +184,12 @@ def _read_into_incoming(conn: duckdb.DuckDBPyConnection, path: Path, fmt: str, r
             ).fetchall()
         ]
         if keys:
-            cols = ", ".join(f'json_extract_string(text, {_sql_str("$." + _json_path(k))}) as "{k}"' for k in keys)
-            conn.execute(f"create temp table _raw_json as select {cols}, _line from _lines order by _line")
+            paths = "[" + ", ".join(_sql_str("$." + _json_path(k)) for k in keys) + "]"
+            cols = ", ".join(f'v[{i}] as "{k}"' for i, k in enumerate(keys, start=1))
+            conn.execute(
+                f"create temp table _raw_json as select {cols}, _line "
+                f"from (select json_extract_string(text, {paths}) as v, _line from _lines) order by _line"
+            )
         else:
             conn.execute("create temp table _raw_json as select _line from _lines")
         conn.execute("drop table _lines")
@@ -226,7 +232,7 @@ def _check_columns(conn: duckdb.DuckDBPyConnection, table: Table) -> list[str]:
 def _drop_incoming(conn: duckdb.DuckDBPyConnection) -> None:
     conn.execute(
         "drop view if exists _incoming; drop table if exists _raw_csv; drop table if exists _raw_json; "
-        "drop table if exists _lines"
+        "drop table if exists _lines; drop table if exists _valid"
     )
 
 

@@ -4,7 +4,7 @@
 
 with
 
-events as (
+events as {{ not_materialized() }} (
     {{ recent_events() }}
 ),
 

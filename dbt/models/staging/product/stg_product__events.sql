@@ -6,7 +6,7 @@
 
 with
 
-source as (
+source as {{ not_materialized() }} (
     select * from {{ source('product', 'events') }}
     {% if is_incremental() %}
     where _loaded_at > (select max(loaded_at) from {{ this }})
