@@ -149,7 +149,8 @@ def row_counts(warehouse: Path) -> dict[str, int]:
 
 def next_day_drop(folder: Path, accounts: int) -> Path:
     """The files the day after AS_OF adds (generated once per scale, then reused by every repeat)."""
-    if not (folder / "_sample_manifest.json").exists():
+    done = folder / "_generated"  # a drop has no manifest of its own (it adds to the data's)
+    if not done.exists():
         shutil.rmtree(folder, ignore_errors=True)
         subprocess.run(
             [CSW, "generate", "--accounts", str(accounts), "--as-of", NEXT_DAY.isoformat()]
@@ -157,6 +158,7 @@ def next_day_drop(folder: Path, accounts: int) -> Path:
             check=True,
             capture_output=True,
         )
+        done.write_text(NEXT_DAY.isoformat() + "\n")
     return folder
 
 
