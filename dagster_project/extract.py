@@ -331,9 +331,12 @@ def load_file(
         )
     target_cols = ", ".join([f'"{c}"' for c in table.column_names] + [n for n, _ in META_COLUMNS])
     extract_date = path.parent.name
+    # Line numbers are fixed by now (Parquet's file_row_number; the CSV temp table's rowid and the
+    # JSON lines' row_number(), both taken with insertion order kept), so the rows may be written
+    # in any order: without the ordering, DuckDB writes in parallel (M: events 16 s -> 11 s).
+    conn.execute("set preserve_insertion_order = false")
     conn.execute("begin transaction")
     try:
-        # no `order by`: DuckDB keeps the scan's order, and _source_line records it anyway
         loaded = conn.execute(
             f"""insert into raw.{table.raw_name} ({target_cols})
                 select {", ".join(select_cols)}, ?, ?, _line, ?
@@ -372,6 +375,7 @@ def load_file(
         conn.execute("rollback")
         raise
     finally:
+        conn.execute("set preserve_insertion_order = true")  # the next file's line numbers need it
         _drop_incoming(conn)
         conn.execute("drop table if exists _suspect; drop table if exists _row_errors")
     return loaded, bad_lines, read_issues + value_issues

@@ -238,3 +238,31 @@ def test_parquet_is_loaded_and_checked(tmp_path: Path) -> None:
     assert [str(i) for i in result.issues] == [
         "product/events/2025-01-01/e.parquet, line 2, column 'user_id': required value is missing"
     ]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_line_numbers_hold_in_files_big_enough_to_read_in_parallel(tmp_path: Path, fmt: str) -> None:
+    """Rows are written in parallel, in any order; each must still carry its own file line."""
+    conn = duckdb.connect(str(tmp_path / "w.duckdb"))
+    lines = 400_000  # ~45 MB: DuckDB reads it in several parallel chunks
+    bad = {1_000, 250_000, lines}
+    if fmt == "csv":
+        body = "".join(
+            row(n, region="" if n in bad else "NA") for n in range(2, lines + 1)
+        )  # line 1 is the header; an empty region is a missing required value
+        drop(tmp_path, "2025-01-01", "big.csv", HEADER + body)
+    else:
+        body = "".join(
+            f'{{"account_id":"A{n}","account_name":"Account {n}","region":{"null" if n in bad else chr(34) + "NA" + chr(34)},'
+            f'"created_at":"2025-01-01T10:00:00Z","updated_at":"2025-01-01T10:00:00Z"}}\n'
+            for n in range(1, lines + 1)
+        )
+        drop(tmp_path, "2025-01-01", "big.jsonl", body)
+    result = load_table(conn, ACCOUNTS, tmp_path, tmp_path / "q")
+    first = 2 if fmt == "csv" else 1
+    assert result.rows_loaded == lines - first + 1 - len(bad)
+    assert sorted(i.line for i in result.issues) == sorted(bad)
+    wrong = conn.execute(
+        "select count(*) from raw.crm__accounts where account_id <> 'A' || cast(_source_line as varchar)"
+    ).fetchone()[0]
+    assert wrong == 0, f"{wrong} rows carry another row's line number"
