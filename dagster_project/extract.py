@@ -239,35 +239,36 @@ def _drop_incoming(conn: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def _suspect_rows_sql(table: Table, absent: list[str]) -> str:
-    """Rows with any bad value, in one scan of the file (almost always none)."""
-    conditions = []
+def _value_checks(table: Table, absent: list[str]) -> list[tuple[str, str, str]]:
+    """(column, condition true for a bad value, reason as SQL) for each contract column the file has."""
+    checks = []
     for c in table.columns:
         if c.name in absent:
             continue
         col = f'"{c.name}"'
         if c.required:
-            conditions.append(f"{col} is null")
-        conditions.append(f"({col} is not null and try_cast({col} as {c.duckdb_type}) is null)")
-    return f"select * from _incoming where {' or '.join(conditions) or 'false'}"
-
-
-def _row_errors_sql(table: Table, absent: list[str]) -> str:
-    """Every bad value of the suspect rows, one row per line and column."""
-    parts = []
-    for c in table.columns:
-        if c.name in absent:
-            continue
-        col = f'"{c.name}"'
-        if c.required:
-            parts.append(
-                f"select _line, '{c.name}' as column_name, 'required value is missing' as reason from _suspect where {col} is null"
+            checks.append((c.name, f"{col} is null", "'required value is missing'"))
+        checks.append(
+            (
+                c.name,
+                f"{col} is not null and try_cast({col} as {c.duckdb_type}) is null",
+                f"'cannot read ' || {_quote_value(col)} || ' as {c.type}'",
             )
-        parts.append(
-            f"select _line, '{c.name}', 'cannot read ' || {_quote_value(col)} || ' as {c.type}' from _suspect "
-            f"where {col} is not null and try_cast({col} as {c.duckdb_type}) is null"
         )
-    return " union all ".join(parts) or "select null::bigint as _line, null as column_name, null as reason where false"
+    return checks
+
+
+def _suspect_rows_sql(checks: list[tuple[str, str, str]]) -> str:
+    """Rows with any bad value, in one scan of the file (almost always none)."""
+    return "select * from _incoming where " + (" or ".join(f"({cond})" for _, cond, _ in checks) or "false")
+
+
+def _row_errors_sql(checks: list[tuple[str, str, str]]) -> str:
+    """Every bad value of the suspect rows, one row per line and column."""
+    return " union all ".join(
+        f"select _line, '{name}' as column_name, {reason} as reason from _suspect where {cond}"
+        for name, cond, reason in checks
+    )
 
 
 def _suspect_records(conn: duckdb.DuckDBPyConnection) -> dict[int, str]:
@@ -311,13 +312,12 @@ def load_file(
     absent = _check_columns(conn, table)
     # Checking each column in a scan of its own read big files once per column: find the rows
     # with any problem in one scan, then name every problem of those few rows.
-    suspects = conn.execute(f"create or replace temp table _suspect as {_suspect_rows_sql(table, absent)}").fetchone()[
-        0
-    ]
+    checks = _value_checks(table, absent)
+    suspects = conn.execute(f"create or replace temp table _suspect as {_suspect_rows_sql(checks)}").fetchone()[0]
     has_errors = suspects > 0
     value_issues = []
     if has_errors:  # almost never: skip planning a union of two queries per column for every file
-        conn.execute(f"create or replace temp table _row_errors as {_row_errors_sql(table, absent)}")
+        conn.execute(f"create or replace temp table _row_errors as {_row_errors_sql(checks)}")
         value_issues = [
             Issue(rel, int(line), col, reason)
             for line, col, reason in conn.execute(
