@@ -163,27 +163,22 @@ def _read_into_incoming(conn: duckdb.DuckDBPyConnection, path: Path, fmt: str, r
     elif fmt == "jsonl":
         try:
             conn.execute(
-                f"""create temp table _lines as select column0 as text, row_number() over () as _line
+                # Each JSON function parses the text again: validity is parsed once here, then keys
+                # and values once each. A valid JSON text that starts with `{` is an object.
+                f"""create temp table _lines as select column0 as text, row_number() over () as _line,
+                    json_valid(column0) and regexp_matches(column0, '^\\s*[{{]') as ok
                     from read_csv({p}, columns = {{'column0': 'VARCHAR'}}, header = false, delim = '\\x1f',
                                   quote = '', escape = '', strict_mode = false, auto_detect = false)"""
             )
         except duckdb.Error as e:
             raise FileRejected(f"cannot be read as JSON lines: {e}") from e
-        # Each JSON function parses the text again: parse as few times as possible (valid, keys, values).
-        # A valid JSON text that starts with `{` is an object.
-        conn.execute(
-            "create temp table _valid as select _line, text, json_valid(text) and regexp_matches(text, '^\\s*[{]') as ok from _lines"
-        )
-        bad = conn.execute("select _line, text from _valid where not ok and trim(text) <> '' order by _line").fetchall()
+        bad = conn.execute("select _line, text from _lines where not ok and trim(text) <> '' order by _line").fetchall()
         for line, text in bad:
             issues.append(Issue(rel, int(line), None, f"malformed JSON line: {text[:200]!r}", text))
-        conn.execute("drop table _lines")
-        conn.execute("create temp table _lines as select _line, text from _valid where ok")
-        conn.execute("drop table _valid")
         keys = [
             r[0]
             for r in conn.execute(
-                "select k from (select distinct unnest(json_keys(text)) as k from _lines) order by k"
+                "select k from (select distinct unnest(json_keys(text)) as k from _lines where ok) order by k"
             ).fetchall()
         ]
         if keys:
@@ -191,10 +186,10 @@ def _read_into_incoming(conn: duckdb.DuckDBPyConnection, path: Path, fmt: str, r
             cols = ", ".join(f'v[{i}] as "{k}"' for i, k in enumerate(keys, start=1))
             conn.execute(
                 f"create temp table _raw_json as select {cols}, _line "
-                f"from (select json_extract_string(text, {paths}) as v, _line from _lines) order by _line"
+                f"from (select json_extract_string(text, {paths}) as v, _line from _lines where ok) order by _line"
             )
         else:
-            conn.execute("create temp table _raw_json as select _line from _lines")
+            conn.execute("create temp table _raw_json as select _line from _lines where ok")
         conn.execute("drop table _lines")
         conn.execute("create temp view _incoming as select * from _raw_json")
     else:
@@ -235,7 +230,7 @@ def _check_columns(conn: duckdb.DuckDBPyConnection, table: Table) -> list[str]:
 def _drop_incoming(conn: duckdb.DuckDBPyConnection) -> None:
     conn.execute(
         "drop view if exists _incoming; drop table if exists _raw_csv; drop table if exists _raw_json; "
-        "drop table if exists _lines; drop table if exists _valid"
+        "drop table if exists _lines"
     )
 
 
