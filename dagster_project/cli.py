@@ -59,6 +59,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     log = current_log(settings.publish_dir)
     if not log:
         print("nothing published yet")
+        _print_load_status()
         return 0
     last = log[-1]
     counts = json.loads(last["mart_row_counts"])
@@ -70,6 +71,99 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(f"  {mart:<32} {n:>10,} rows")
     versions = list_versions(settings.publish_dir)
     print(f"kept versions ({len(versions)}, newest last): " + ", ".join(versions))
+    _print_load_status()
+    return 0
+
+
+def _print_load_status() -> None:
+    """Loads awaiting a decision and the decisions people took: the gate's state."""
+    from dagster_project.loads import decisions, list_loads
+
+    if not get_settings().warehouse_path.exists():
+        return
+    conn = _warehouse(read_only=True)
+    try:
+        rejected = list_loads(conn, rejected_only=True)
+        taken = decisions(conn)
+    finally:
+        conn.close()
+    if rejected:
+        print(f"REJECTED loads awaiting a decision ({len(rejected)}): every run stops until each is decided")
+        for load in rejected:
+            print(f"  {load.load_id}  {load.file_path}  [{load.failed_checks}]")
+        print("  see `csw loads list --rejected`; decide with `csw loads reject|accept <load_id> --reason '...'`")
+    else:
+        print("no rejected loads awaiting a decision")
+    for d in taken[-10:]:
+        print(
+            f"decision: {d['decision']} {d['load_id']} ({d['file_path']}) by {d['decided_by']} "
+            f"at {d['decided_at']:%Y-%m-%d %H:%M} UTC: {d['reason']}"
+        )
+
+
+def _warehouse(read_only: bool):
+    """The build file, or a clear error if it does not exist or a running pipeline holds it."""
+    import duckdb
+
+    settings = get_settings()
+    if not settings.warehouse_path.exists():
+        raise SystemExit(f"no warehouse at {settings.warehouse_path} yet: run `csw run` first")
+    try:
+        return duckdb.connect(str(settings.warehouse_path), read_only=read_only, config=settings.duckdb_config())
+    except duckdb.IOException as e:
+        raise SystemExit(
+            f"cannot open {settings.warehouse_path}: another process holds it (a pipeline run?); "
+            f"try again when it has finished.\n  ({str(e).splitlines()[0]})"
+        ) from None
+
+
+def cmd_loads_list(args: argparse.Namespace) -> int:
+    from dagster_project.loads import list_loads
+
+    conn = _warehouse(read_only=True)
+    try:
+        loads = list_loads(conn, rejected_only=args.rejected, limit=None if args.all or args.rejected else args.limit)
+    finally:
+        conn.close()
+    if not loads:
+        print("no rejected loads: nothing awaits a decision" if args.rejected else "no loads yet")
+        return 0
+    print(f"{'load_id':<24} {'verdict':<9} {'rows':>9} {'quarantined':>11}  file / failed checks")
+    for load in loads:
+        print(
+            f"{load.load_id:<24} {load.verdict:<9} {load.rows_loaded:>9,} {load.rows_quarantined or 0:>11,}  "
+            f"{load.file_path}" + (f"  [{load.failed_checks}]" if load.failed_checks else "")
+        )
+        if args.rejected and load.failure_detail:
+            print("\n".join(f"    {line}" for line in load.failure_detail.splitlines()))
+    return 0
+
+
+def cmd_loads_decide(args: argparse.Namespace) -> int:
+    import getpass
+
+    from dagster_project.loads import DecisionError, decide
+
+    by = args.by or getpass.getuser()
+    conn = _warehouse(read_only=False)
+    try:
+        load = decide(conn, args.load_id, args.decision, by, args.reason)
+    except DecisionError as e:
+        print(f"csw loads {args.decision}: {e}", file=sys.stderr)
+        return 1
+    finally:
+        conn.close()
+    what = {
+        "retired": "retired for good: its rows will never reach a model; it no longer blocks runs",
+        "accepted": "accepted: its rows reach staging on the next run (recorded in _publish_log)",
+        "pending": "accepted over the contract check: its rows that loaded go through the raw suite on the next run",
+    }[load.verdict]
+    print(f"{load.label} {what}. Recorded: {by}, {args.reason!r}.")
+    if load.verdict == "accepted" and load.table_name == "product__events":
+        print(
+            "Events older than the incremental look-back (dbt var activity_lookback_weeks) reach the weekly "
+            "activity only with `csw run --full-refresh`."
+        )
     return 0
 
 
@@ -172,6 +266,30 @@ def build_parser() -> argparse.ArgumentParser:
         description="Show the published version, its run, as-of date, row counts and kept versions.",
     )
     s.set_defaults(func=cmd_status)
+
+    ld = sub.add_parser(
+        "loads",
+        help="list loads and their verdicts; accept or retire a rejected load",
+        description="Each landing file is a load, accepted or rejected by the blocking raw checks. A rejected load "
+        "stops every run until a person decides: retire it (`reject`, after sending a corrected file) or accept it.",
+    )
+    loads_sub = ld.add_subparsers(dest="loads_command", required=True)
+    ll = loads_sub.add_parser(
+        "list", help="loads with file, rows, verdict and failed checks", description="List loads, newest last."
+    )
+    ll.add_argument("--rejected", action="store_true", help="only rejected loads awaiting a decision, with why")
+    ll.add_argument("--limit", type=int, default=50, help="show the newest N loads (default 50)")
+    ll.add_argument("--all", action="store_true", help="show every load")
+    ll.set_defaults(func=cmd_loads_list)
+    for decision, text in (
+        ("reject", "retire a load for good: its rows never reach a model, and it no longer blocks runs"),
+        ("accept", "accept a rejected load: the data is right and the check was too strict (recorded)"),
+    ):
+        d = loads_sub.add_parser(decision, help=text, description=text[0].upper() + text[1:] + ".")
+        d.add_argument("load_id", help="the load's id (csw loads list)")
+        d.add_argument("--reason", required=True, help="why: kept with the decision, shown by `csw status`")
+        d.add_argument("--by", default=None, help="who decides (default: the current user)")
+        d.set_defaults(func=cmd_loads_decide, decision=decision)
 
     b = sub.add_parser(
         "rollback",

@@ -71,7 +71,8 @@ def render_dbt_sources(source: str) -> str:
         "sources:",
         f"  - name: {source}",
         f"    description: {_yaml_str(SOURCES[source])}",
-        "    schema: raw",
+        # views over raw holding accepted loads only (dagster_project/loads.py): a rejected load never reaches dbt
+        "    schema: raw_accepted",
         "    config:",
         "      loaded_at_field: _loaded_at",
         "      freshness:",
@@ -198,7 +199,9 @@ def render_raw_suite(t: Table) -> str:
             unexpected_rows_query=(
                 # rows per extract date from the load log, not a scan of the whole raw table
                 "with extracts as (select cast(extract_date as date) as d, sum(rows_loaded) as n from raw._load_log "
-                f"where table_name = '{t.raw_name}' and status = 'loaded' group by 1), "
+                # rejected and retired loads are no baseline; pending ones are the batch being judged
+                f"where table_name = '{t.raw_name}' and status = 'loaded' and verdict in ('accepted', 'pending') "
+                "group by 1), "
                 "spans as (select d, n, date_diff('day', lag(d) over (order by d), d) as days from extracts), "
                 f"newest as (select cast(max({extract_date}) as date) as d from {{batch}}), "
                 "windows as (select "

@@ -8,6 +8,10 @@ in one transaction, append the good rows to the raw table, the bad rows to
 required column, an unknown extra column) is copied to the quarantine folder
 with a `.reason.txt` next to it and loads nothing. Either way, rows loaded by
 earlier runs are never touched.
+
+Each file is a load of its own (`_load_id`), judged once (`dagster_project.loads`): a load
+with quarantined rows, or a quarantined file, is rejected here; a clean one stays pending
+until the raw suites judge it. dbt sees accepted loads only.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from pathlib import Path
 import duckdb
 
 from dagster_project.contract import Table
+from dagster_project.loads import CONTRACT_CHECK, Load, ensure_accepted_view, ensure_load_tables, retire_removed
 
 FORMAT_BY_SUFFIX = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".parquet": "parquet"}
 META_COLUMNS = (
@@ -55,13 +60,15 @@ class Issue:
 @dataclass
 class LoadResult:
     table: str
-    load_id: str
+    run_id: str | None
     files_loaded: int = 0
     files_skipped: int = 0
     files_quarantined: int = 0
     rows_loaded: int = 0
     rows_quarantined: int = 0
     issues: list[Issue] = field(default_factory=list)
+    # rejected loads whose file left the landing folder, retired by this run
+    retired: list[Load] = field(default_factory=list)
 
     @property
     def clean(self) -> bool:
@@ -101,6 +108,8 @@ def ensure_schema(conn: duckdb.DuckDBPyConnection, table: Table) -> None:
     for c in table.columns:  # the contract grew a column: add it, older rows get null
         if c.name not in existing:
             conn.execute(f'alter table raw.{table.raw_name} add column "{c.name}" {c.duckdb_type}')
+    ensure_load_tables(conn)
+    ensure_accepted_view(conn, table)
 
 
 def discover(landing_dir: Path, table: Table) -> list[Path]:
@@ -279,8 +288,27 @@ def _quote_value(col: str) -> str:
 
 LOG_COLUMNS = (
     "load_id, table_name, file_path, checksum, file_format, extract_date, status, rows_loaded, "
-    "rows_quarantined, message, loaded_at, file_size, file_mtime_ns"
+    "rows_quarantined, message, loaded_at, file_size, file_mtime_ns, run_id, verdict, failed_checks, "
+    "failure_detail, verdict_at"
 )
+
+
+def new_load_id(now: datetime) -> str:
+    """Sortable, unique, short enough to type: `20261116T060012-3f9a1c`."""
+    return f"{now:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+
+
+def contract_verdict(issues: list[Issue], loaded_at: datetime) -> tuple[str, str | None, str | None, datetime | None]:
+    """(verdict, failed_checks, failure_detail, verdict_at) of a new load: rejected if the contract check failed."""
+    if not issues:
+        return "pending", None, None, None
+    shown = "\n".join(f"  {issue}" for issue in issues[:MAX_ISSUES_REPORTED])
+    more = (
+        f"\n  ... and {len(issues) - MAX_ISSUES_REPORTED} more (raw._quarantine_rows)"
+        if len(issues) > MAX_ISSUES_REPORTED
+        else ""
+    )
+    return "rejected", CONTRACT_CHECK, f"{CONTRACT_CHECK}: {len(issues)} problem(s):\n{shown}{more}", loaded_at
 
 
 @dataclass(frozen=True)
@@ -300,6 +328,7 @@ def load_file(
     source: SourceFile,
     load_id: str,
     loaded_at: datetime,
+    run_id: str | None = None,
 ) -> tuple[int, int, list[Issue]]:
     path, rel = source.path, source.rel
     fmt = FORMAT_BY_SUFFIX[path.suffix.lower()]
@@ -349,7 +378,8 @@ def load_file(
             )
         bad_lines = len({i.line for i in all_issues})
         conn.execute(
-            f"insert into raw._load_log ({LOG_COLUMNS}) values (?, ?, ?, ?, ?, ?, 'loaded', ?, ?, ?, ?, ?, ?)",
+            f"insert into raw._load_log ({LOG_COLUMNS}) "
+            "values (?, ?, ?, ?, ?, ?, 'loaded', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 load_id,
                 table.raw_name,
@@ -363,6 +393,8 @@ def load_file(
                 loaded_at,
                 source.size,
                 source.mtime_ns,
+                run_id,
+                *contract_verdict(all_issues, loaded_at),
             ],
         )
         conn.execute("commit")
@@ -384,13 +416,16 @@ def quarantine_file(
     loaded_at: datetime,
     reason: str,
     quarantine_dir: Path,
+    run_id: str | None = None,
 ) -> Issue:
     target = quarantine_dir / source.rel
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy2(source.path, target)
     target.with_name(target.name + ".reason.txt").write_text(f"{reason}\n")
+    issue = Issue(source.rel, None, None, f"file quarantined to {target}: {reason}")
     conn.execute(
-        f"insert into raw._load_log ({LOG_COLUMNS}) values (?, ?, ?, ?, ?, ?, 'quarantined', 0, null, ?, ?, ?, ?)",
+        f"insert into raw._load_log ({LOG_COLUMNS}) "
+        "values (?, ?, ?, ?, ?, ?, 'quarantined', 0, null, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             load_id,
             table.raw_name,
@@ -402,13 +437,15 @@ def quarantine_file(
             loaded_at,
             source.size,
             source.mtime_ns,
+            run_id,
+            *contract_verdict([issue], loaded_at),
         ],
     )
-    return Issue(source.rel, None, None, f"file quarantined to {target}: {reason}")
+    return issue
 
 
 def load_table(
-    conn: duckdb.DuckDBPyConnection, table: Table, landing_dir: Path, quarantine_dir: Path, load_id: str | None = None
+    conn: duckdb.DuckDBPyConnection, table: Table, landing_dir: Path, quarantine_dir: Path, run_id: str | None = None
 ) -> LoadResult:
     """Load every new file of one source table. Safe to call again: loaded files are skipped.
 
@@ -417,8 +454,7 @@ def load_table(
     time match a logged one is skipped without hashing, like make and rsync do; any change
     to the file changes its mtime and brings the hash comparison back.
     """
-    load_id = load_id or f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
-    result = LoadResult(table.raw_name, load_id)
+    result = LoadResult(table.raw_name, run_id)
     conn.execute("set TimeZone = 'UTC'")
     ensure_schema(conn, table)
     logged = conn.execute(
@@ -427,7 +463,9 @@ def load_table(
     ).fetchall()
     done = {(rel, checksum) for rel, checksum, _, _ in logged}
     unchanged = {(rel, size, mtime) for rel, _, size, mtime in logged if size is not None}
-    for path in discover(landing_dir, table):
+    files = discover(landing_dir, table)
+    result.retired = retire_removed(conn, table.raw_name, {str(p.relative_to(landing_dir)) for p in files})
+    for path in files:
         rel = str(path.relative_to(landing_dir))
         stat = path.stat()
         if (rel, stat.st_size, stat.st_mtime_ns) in unchanged:
@@ -438,10 +476,13 @@ def load_table(
             result.files_skipped += 1
             continue
         loaded_at = datetime.now(UTC)
+        load_id = new_load_id(loaded_at)
         try:
-            loaded, bad, issues = load_file(conn, table, source, load_id, loaded_at)
+            loaded, bad, issues = load_file(conn, table, source, load_id, loaded_at, run_id)
         except FileRejected as e:
-            result.issues.append(quarantine_file(conn, table, source, load_id, loaded_at, str(e), quarantine_dir))
+            result.issues.append(
+                quarantine_file(conn, table, source, load_id, loaded_at, str(e), quarantine_dir, run_id)
+            )
             result.files_quarantined += 1
             continue
         result.files_loaded += 1

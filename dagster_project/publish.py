@@ -24,6 +24,7 @@ from pathlib import Path
 import duckdb
 
 from dagster_project.contract import TABLES
+from dagster_project.loads import overrides_json
 from dagster_project.settings import get_settings
 
 PUBLISHED_FILE = "marts.duckdb"
@@ -111,18 +112,19 @@ def publish(
             target = staging / "parquet" / f"{mart}.parquet"
             conn.execute(f'copy pub.main."{mart}" to {_quote(str(target))} (format parquet, compression zstd)')
         marks = high_water_marks(conn)
+        overrides = overrides_json(conn)
         conn.execute(
             """create table pub.main._publish_log (
                 run_id varchar, version_id varchar, published_at timestamp, as_of_date date,
                 source_high_water_marks varchar, mart_row_counts varchar, marts_published integer,
-                checks_run integer, checks_passed integer)"""
+                checks_run integer, checks_passed integer, load_overrides varchar)"""
         )
         if current.exists():
             conn.execute(f"attach {_quote(str(current))} as prev (read_only)")
             conn.execute("insert into pub.main._publish_log by name select * from prev.main._publish_log")
             conn.execute("detach prev")
         conn.execute(
-            "insert into pub.main._publish_log values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "insert into pub.main._publish_log values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 run_id,
                 version_id,
@@ -133,6 +135,7 @@ def publish(
                 len(marts),
                 checks_run,
                 checks_passed,
+                overrides,
             ],
         )
         conn.execute("detach pub")

@@ -2,7 +2,8 @@
 
 Each fault runs on a copy of the published sample data: a new extract lands with
 the fault, `csw run` must fail at the check that catches it, and
-published/marts.duckdb must keep the very same bytes.
+published/marts.duckdb must keep the very same bytes; run again unchanged, it fails
+the same way (tests/test_load_verdicts.py follows the ways out).
 """
 
 from __future__ import annotations
@@ -165,6 +166,12 @@ def test_fault_fails_the_run_and_publishes_nothing(workspace: Path, fault: str, 
     assert sha(published) == before
     assert "published__marts" not in [line for line in out.splitlines() if "STEP_SUCCESS" in line]
     assert any(m["step"] in ("raw_quality_checks", check.split(":")[0].replace("/", "__")) for m in received), received
+    # The verdict sticks: the same run again, nothing changed, fails at the same check with the same evidence.
+    proc = run_csw(["run", "--as-of", as_of], pipeline_env(workspace))
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 1, out[-4000:]
+    assert f"FAILED CHECK {check}" in out and evidence in out, out[-4000:]
+    assert sha(published) == before
 
 
 def test_health_score_above_100_forced_through_a_seed_is_stopped(workspace: Path, tmp_path: Path) -> None:

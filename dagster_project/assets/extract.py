@@ -17,12 +17,13 @@ from dagster import (
 
 from dagster_project.contract import TABLES, Table
 from dagster_project.extract import MAX_ISSUES_REPORTED, load_table
+from dagster_project.loads import CONTRACT_CHECK, blocking_message, rejected_loads
 from dagster_project.resources import WarehouseResource
 
 # Transient failures (the file briefly locked, a share hiccup) are retried; data
 # problems never raise, they are quarantined and reported by the check below.
 EXTRACT_RETRY = RetryPolicy(max_retries=3, delay=2, backoff=Backoff.EXPONENTIAL, jitter=Jitter.PLUS_MINUS)
-QUARANTINE_CHECK = "no_quarantined_input"
+QUARANTINE_CHECK = CONTRACT_CHECK
 
 
 def raw_asset_key(table: Table) -> AssetKey:
@@ -44,15 +45,20 @@ def build_extract_asset(table: Table) -> AssetsDefinition:
                 QUARANTINE_CHECK,
                 asset=key,
                 blocking=True,
-                description="Every row and file this run read matched the input contract (nothing was quarantined).",
+                description="No load of this table is rejected for input that broke the contract (quarantined rows "
+                "or a quarantined file), in this run or an earlier one still awaiting a decision (`csw loads`).",
             )
         ],
         metadata={"contract_columns": ", ".join(table.column_names)},
     )
     def _extract(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
         with warehouse.connect() as conn:
-            result = load_table(conn, table, warehouse.landing, warehouse.quarantine, load_id=context.run_id)
+            result = load_table(conn, table, warehouse.landing, warehouse.quarantine, run_id=context.run_id)
             total = conn.execute(f"select count(*) from raw.{table.raw_name}").fetchone()[0]
+            # the verdicts stick: a load rejected by an earlier run fails this check until someone decides
+            rejected = rejected_loads(conn, table.raw_name, QUARANTINE_CHECK)
+        for load in result.retired:
+            context.log.warning(f"{load.label}: rejected earlier, its file is gone from the landing folder: retired")
         for issue in result.issues[:MAX_ISSUES_REPORTED]:
             context.log.warning(str(issue))
         if len(result.issues) > MAX_ISSUES_REPORTED:
@@ -75,14 +81,15 @@ def build_extract_asset(table: Table) -> AssetsDefinition:
             check_results=[
                 AssetCheckResult(
                     check_name=QUARANTINE_CHECK,
-                    passed=result.clean,
+                    passed=not rejected,
                     severity=AssetCheckSeverity.ERROR,
                     metadata={
                         "rows_quarantined": result.rows_quarantined,
                         "files_quarantined": result.files_quarantined,
+                        "rejected_loads": MetadataValue.json([load.load_id for load in rejected]),
                         "problems": MetadataValue.md(sample or "none"),
                     },
-                    description=None if result.clean else str(result.issues[0]),
+                    description=blocking_message(rejected, QUARANTINE_CHECK) if rejected else None,
                 )
             ],
         )

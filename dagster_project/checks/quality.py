@@ -1,7 +1,8 @@
 """Great Expectations suites as blocking Dagster asset checks.
 
-Raw suites validate the batch each extract loaded in this run and gate the dbt
-build; mart suites validate the built marts and gate the publish step.
+Raw suites judge each new load (a landing file) once, and gate the dbt build for as
+long as a load they rejected awaits a decision (`dagster_project.loads`); mart suites
+validate the built marts and gate the publish step.
 """
 
 import json
@@ -21,12 +22,13 @@ from dagster import (
 
 from dagster_project.assets.extract import raw_asset_key
 from dagster_project.contract import TABLES
+from dagster_project.loads import SUITE_CHECK, Load, blocking_message, judge, pending_loads, rejected_loads
 from dagster_project.publish import current_log
 from dagster_project.quality import SuiteResult, Validation, mart_suite_paths, raw_suite_path, validate
 from dagster_project.resources import WarehouseResource
 from dagster_project.settings import get_settings
 
-RAW_CHECK = "gx_raw_suite"
+RAW_CHECK = SUITE_CHECK
 MART_CHECK = "gx_mart_suite"
 # A mart may shrink, but not below this share of the rows last published.
 MART_ROW_FLOOR = 0.5
@@ -65,7 +67,8 @@ def _result(key: AssetKey, check: str, outcome: SuiteResult, docs: Path) -> Asse
             RAW_CHECK,
             asset=raw_asset_key(t),
             blocking=True,
-            description=f"expectations/raw/{t.raw_name}.json on the rows this run loaded",
+            description=f"expectations/raw/{t.raw_name}.json on each new load; fails while a load it rejected "
+            "awaits a decision (`csw loads`)",
         )
         for t in TABLES
     ],
@@ -75,18 +78,74 @@ def _result(key: AssetKey, check: str, outcome: SuiteResult, docs: Path) -> Asse
 def raw_quality_checks(context: AssetCheckExecutionContext, warehouse: WarehouseResource) -> Iterator[AssetCheckResult]:
     # clock skew and far-away time zones: a timestamp up to a day ahead of the load is not "future"
     latest_allowed = (datetime.now(UTC) + timedelta(days=1)).replace(tzinfo=None).isoformat()
-    run_id = context.run.run_id
-    validations = [
-        Validation(
-            raw_suite_path(t.raw_name), f"raw.{t.raw_name}", f"_load_id = '{run_id}'", {"max_timestamp": latest_allowed}
+    params = {"max_timestamp": latest_allowed}
+    with warehouse.connect(read_only=True) as conn:
+        pending = {t.raw_name: pending_loads(conn, t.raw_name) for t in TABLES}
+    verdicts, unjudged = judge_loads(warehouse.path, pending, params, report_dir(context.run.run_id))
+    with warehouse.connect() as conn:
+        for load_id, failures in verdicts.items():
+            judge(conn, load_id, failures)
+        rejected = {t.raw_name: rejected_loads(conn, t.raw_name, RAW_CHECK) for t in TABLES}
+    for t in TABLES:
+        loads, bad = pending[t.raw_name], rejected[t.raw_name]
+        problems = [blocking_message(bad, RAW_CHECK)] if bad else []
+        if t.raw_name in unjudged:
+            problems.append(
+                f"{RAW_CHECK} could not judge {len(loads)} new load(s), which stay pending and are judged again "
+                f"by the next run:\n{unjudged[t.raw_name]}"
+            )
+        for problem in problems:
+            context.log.error(problem)
+        yield AssetCheckResult(
+            asset_key=raw_asset_key(t),
+            check_name=RAW_CHECK,
+            passed=not problems,
+            severity=AssetCheckSeverity.ERROR,
+            description="\n".join(problems) or f"{len(loads)} new load(s) accepted",
+            metadata={
+                "suite": f"expectations/raw/{t.raw_name}.json",
+                "loads_validated": len(loads),
+                "rejected_loads": MetadataValue.json([load.load_id for load in bad]),
+                "report": MetadataValue.path(str(report_index(context.run.run_id))),
+            },
         )
-        for t in TABLES
-    ]
-    outcomes, docs = validate(warehouse.path, validations, report_dir(run_id))
-    for t, outcome in zip(TABLES, outcomes, strict=True):
-        if not outcome.success:
-            context.log.error(outcome.summary())
-        yield _result(raw_asset_key(t), RAW_CHECK, outcome, docs)
+
+
+def _validation(table: str, loads: list[Load], params: dict[str, str]) -> Validation:
+    ids = ", ".join(f"'{load.load_id}'" for load in loads)
+    return Validation(raw_suite_path(table), f"raw.{table}", f"_load_id in ({ids})", params)
+
+
+def judge_loads(
+    warehouse: Path, pending: dict[str, list[Load]], params: dict[str, str], reports: Path
+) -> tuple[dict[str, dict[str, str]], dict[str, str]]:
+    """Validate each table's new loads together.
+
+    Returns the verdicts, {load_id: {check: failure}} ({} = accepted), and the tables whose suite
+    could not be evaluated ({table: why}): a suite that raised says nothing about the data, so
+    those loads stay pending (the check still fails) instead of being rejected for good.
+    When a table's batch fails, each of its loads is validated alone, so that the verdict falls
+    on the file that broke the suite; a failure no load shows alone (two files in conflict, the
+    batch's volume) rejects them all.
+    """
+    tables = [table for table, loads in pending.items() if loads]
+    outcomes = _validate_all(warehouse, [_validation(t, pending[t], params) for t in tables], reports)
+    unjudged = {t: o.summary() for t, o in zip(tables, outcomes, strict=True) if any(f.error for f in o.failures)}
+    failed = {t: o for t, o in zip(tables, outcomes, strict=True) if not o.success and t not in unjudged}
+    alone = [(t, load) for t in failed if len(pending[t]) > 1 for load in pending[t]]
+    singles = _validate_all(warehouse, [_validation(t, [load], params) for t, load in alone], reports)
+    by_load = {load.load_id: outcome for (_, load), outcome in zip(alone, singles, strict=True)}
+    verdicts = {load.load_id: {} for t in tables if t not in unjudged for load in pending[t]}
+    for t, outcome in failed.items():
+        culprits = [load for load in pending[t] if load.load_id in by_load and not by_load[load.load_id].success]
+        for load in culprits or pending[t]:
+            result = by_load[load.load_id] if culprits else outcome
+            verdicts[load.load_id] = {RAW_CHECK: f"{RAW_CHECK}: {result.summary()}"}
+    return verdicts, unjudged
+
+
+def _validate_all(warehouse: Path, validations: list[Validation], reports: Path) -> list[SuiteResult]:
+    return validate(warehouse, validations, reports)[0] if validations else []
 
 
 def mart_keys() -> list[AssetKey]:

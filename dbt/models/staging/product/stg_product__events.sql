@@ -1,15 +1,25 @@
 {#- Events never change once sent; copies of the same event_id are duplicates.
-    Incremental: each run reads only what was loaded since the last one; a copy of
-    an event already here replaces it (delete+insert on event_id), exactly as a
-    full refresh would keep the latest copy. -#}
-{{ config(materialized='incremental', unique_key='event_id', incremental_strategy='delete+insert') }}
+    Incremental: each run reads only what was accepted since the last one (a load a
+    person accepts days after it arrived included); a copy of an event already here
+    replaces it (delete+insert on event_id), exactly as a full refresh would keep the
+    latest copy. A table built before accepted_at existed gains the column and is
+    read by loaded_at once. -#}
+{{ config(
+    materialized='incremental', unique_key='event_id', incremental_strategy='delete+insert',
+    on_schema_change='append_new_columns'
+) }}
+
+{%- set cursor = 'loaded_at' -%}
+{%- if is_incremental() and 'accepted_at' in (adapter.get_columns_in_relation(this) | map(attribute='name') | list) -%}
+    {%- set cursor = 'accepted_at' -%}
+{%- endif %}
 
 with
 
 source as {{ not_materialized() }} (
     select * from {{ source('product', 'events') }}
     {% if is_incremental() %}
-    where _loaded_at > (select max(loaded_at) from {{ this }})
+    where _accepted_at > (select max({{ cursor }}) from {{ this }})
     {% endif %}
 ),
 
@@ -25,7 +35,8 @@ renamed as (
         event_name,
         {{ to_utc_timestamp('occurred_at') }} as occurred_at,
         cast({{ to_utc_timestamp('occurred_at') }} as date) as occurred_on,
-        _loaded_at as loaded_at
+        _loaded_at as loaded_at,
+        _accepted_at as accepted_at
     from deduplicated
 )
 
