@@ -74,7 +74,9 @@ def rejected_load_id(out: str) -> str:
 def failure_paragraph(out: str) -> str:
     """The failed check's report as `csw run` prints it (Dagster's own log lines left out), minus the report path."""
     lines = out[out.index("\nFAILED CHECK") :].splitlines()
-    return "\n".join(line for line in lines if not line.startswith(("data-quality report", "20")) and " - dagster - " not in line)
+    return "\n".join(
+        line for line in lines if not line.startswith(("data-quality report", "20")) and " - dagster - " not in line
+    )
 
 
 def assert_blocked(data: Path, before: str) -> str:
@@ -192,3 +194,30 @@ def test_decisions_are_refused_when_they_make_no_sense(workspace: Path) -> None:
     assert code == 1 and "no load 'no-such-load'" in out
     code, out = run(workspace, "loads", "accept", accepted)
     assert code == 2 and "--reason" in out
+
+
+def test_failed_dbt_test_names_the_file_and_line_until_the_record_is_corrected(workspace: Path) -> None:
+    """A value the raw checks cannot know is wrong (an unknown invoice status) fails a staging test: the run names
+    the file and line it came from, fails the same way again, and passes once a corrected version arrives."""
+    from tests.test_quality_gate import invoice_csv
+
+    before = sha(workspace / "published" / "marts.duckdb")
+    invoice_csv(workspace, status="weird")
+    where = "_source_file='billing/invoices/2026-11-16/part-0000.csv', _source_line=2"
+    for _ in range(2):
+        code, out = run(workspace)
+        assert code == 1, out[-4000:]
+        assert "accepted_values_stg_billing__invoices_invoice_status" in out and "value_field='weird'" in out
+        assert where in out and "is_deleted = true" in out, out[-4000:]
+        assert sha(workspace / "published" / "marts.duckdb") == before
+    correction = workspace / "landing" / "billing" / "invoices" / "2026-11-17" / "part-0000.csv"
+    correction.parent.mkdir(parents=True)
+    lines = (workspace / "landing" / "billing" / "invoices" / NEXT_DAY / "part-0000.csv").read_text().splitlines()
+    correction.write_text(
+        lines[0]
+        + "\n"
+        + lines[1].replace("weird", "open").replace(",2026-11-15T09:00:00Z,false", ",2026-11-16T09:00:00Z,false")
+        + "\n"
+    )
+    code, out = run(workspace, "run", "--as-of", "2026-11-17")
+    assert code == 0, out[-4000:]

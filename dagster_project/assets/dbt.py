@@ -16,6 +16,7 @@ from dagster import AssetExecutionContext, AssetKey, Failure, Output
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 from packaging.version import Version
 
+from dagster_project.dbt_failures import describe_failed_tests
 from dagster_project.run_context import FULL_REFRESH_TAG, as_of_for_run
 from dagster_project.settings import DBT_PROJECT_DIR, get_settings
 
@@ -152,9 +153,16 @@ def warehouse_dbt_assets(context: AssetExecutionContext, dbt: DbtCliResource) ->
                 event = event.with_metadata({**event.metadata, "dagster/row_count": counts[name]})
         yield event
     if not invocation.is_successful():
-        problems = _failed_nodes(invocation.get_artifact("run_results.json"))
+        run_results = invocation.get_artifact("run_results.json")
+        problems = _failed_nodes(run_results)
+        settings = get_settings()
+        samples = describe_failed_tests(
+            run_results, invocation.get_artifact("manifest.json"), settings.warehouse_path, settings.duckdb_config()
+        )
         raise Failure(
-            description="dbt build failed; nothing downstream runs:\n" + "\n".join(f"  - {p}" for p in problems),
+            description="dbt build failed; nothing downstream runs:\n"
+            + "\n".join(f"  - {p}" for p in problems)
+            + "".join(f"\n{sample}" for sample in samples),
             metadata={"failed_nodes": "\n".join(problems) or str(invocation.get_error())},
         )
 

@@ -22,7 +22,8 @@ renamed as (
         {{ to_utc_timestamp('due_at') }} as due_at,
         {{ to_utc_timestamp('paid_at') }} as paid_at,
         status as invoice_status,
-        {{ to_utc_timestamp('updated_at') }} as updated_at
+        {{ to_utc_timestamp('updated_at') }} as updated_at,
+        {{ lineage_columns() }}
     from latest
     where not coalesce(is_deleted, false)
 ),

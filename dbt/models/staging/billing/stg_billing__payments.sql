@@ -18,7 +18,8 @@ renamed as (
         status as payment_status,
         failure_reason,
         {{ to_utc_timestamp('created_at') }} as attempted_at,
-        {{ to_utc_timestamp('updated_at') }} as updated_at
+        {{ to_utc_timestamp('updated_at') }} as updated_at,
+        {{ lineage_columns() }}
     from latest
     where not coalesce(is_deleted, false)
 ),

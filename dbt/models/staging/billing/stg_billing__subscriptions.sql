@@ -26,7 +26,8 @@ renamed as (
         {{ to_utc_timestamp('started_at') }} as started_at,
         {{ to_utc_timestamp('effective_at') }} as effective_at,
         {{ to_utc_timestamp('canceled_at') }} as canceled_at,
-        {{ to_utc_timestamp('updated_at') }} as updated_at
+        {{ to_utc_timestamp('updated_at') }} as updated_at,
+        {{ lineage_columns() }}
     from latest
     where not coalesce(is_deleted, false)
 ),

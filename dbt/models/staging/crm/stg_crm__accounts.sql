@@ -17,7 +17,8 @@ renamed as (
         employee_band,
         csm_id,
         {{ to_utc_timestamp('created_at') }} as created_at,
-        {{ to_utc_timestamp('updated_at') }} as updated_at
+        {{ to_utc_timestamp('updated_at') }} as updated_at,
+        {{ lineage_columns() }}
     from latest
     where not coalesce(is_deleted, false)
 )

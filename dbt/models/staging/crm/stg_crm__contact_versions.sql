@@ -17,7 +17,8 @@ renamed as (
         role as contact_role,
         is_active and not coalesce(is_deleted, false) as is_active,
         {{ to_utc_timestamp('updated_at') }} as valid_from,
-        lead({{ to_utc_timestamp('updated_at') }}) over (partition by contact_id order by updated_at) as valid_to
+        lead({{ to_utc_timestamp('updated_at') }}) over (partition by contact_id order by updated_at) as valid_to,
+        {{ lineage_columns() }}
     from versions
 )
 

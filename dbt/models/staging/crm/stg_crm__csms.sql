@@ -14,7 +14,8 @@ renamed as (
         csm_name,
         email as csm_email,
         team,
-        {{ to_utc_timestamp('updated_at') }} as updated_at
+        {{ to_utc_timestamp('updated_at') }} as updated_at,
+        {{ lineage_columns() }}
     from latest
     where not coalesce(is_deleted, false)
 )

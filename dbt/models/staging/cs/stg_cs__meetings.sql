@@ -16,7 +16,8 @@ renamed as (
         meeting_type,
         {{ to_utc_timestamp('scheduled_at') }} as scheduled_at,
         attended as is_attended,
-        {{ to_utc_timestamp('updated_at') }} as updated_at
+        {{ to_utc_timestamp('updated_at') }} as updated_at,
+        {{ lineage_columns() }}
     from latest
     where not coalesce(is_deleted, false)
 )

@@ -15,7 +15,8 @@ renamed as (
         contact_id,
         course,
         {{ to_utc_timestamp('completed_at') }} as completed_at,
-        {{ to_utc_timestamp('updated_at') }} as updated_at
+        {{ to_utc_timestamp('updated_at') }} as updated_at,
+        {{ lineage_columns() }}
     from latest
     where not coalesce(is_deleted, false)
 )

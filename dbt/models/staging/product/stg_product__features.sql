@@ -13,7 +13,8 @@ renamed as (
         feature_name,
         category as feature_category,
         is_core,
-        {{ to_utc_timestamp('updated_at') }} as updated_at
+        {{ to_utc_timestamp('updated_at') }} as updated_at,
+        {{ lineage_columns() }}
     from latest
 )
 

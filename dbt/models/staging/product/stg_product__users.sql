@@ -15,7 +15,8 @@ renamed as (
         email,
         {{ to_utc_timestamp('created_at') }} as created_at,
         {{ to_utc_timestamp('deactivated_at') }} as deactivated_at,
-        {{ to_utc_timestamp('updated_at') }} as updated_at
+        {{ to_utc_timestamp('updated_at') }} as updated_at,
+        {{ lineage_columns() }}
     from latest
     where not coalesce(is_deleted, false)
 )

@@ -21,7 +21,8 @@ renamed as (
         end as nps_category,
         comment,
         {{ to_utc_timestamp('responded_at') }} as responded_at,
-        {{ to_utc_timestamp('updated_at') }} as updated_at
+        {{ to_utc_timestamp('updated_at') }} as updated_at,
+        {{ lineage_columns() }}
     from latest
     where not coalesce(is_deleted, false)
 )
