@@ -37,6 +37,9 @@ landing/<source>/<table>/<extract_date>/<any name>.{csv,jsonl,parquet}
   missing required value or a value of the wrong type goes to `raw._quarantine_rows` with file, line, column and reason, and the
   file's other rows load. A file is loaded once: the load log (`raw._load_log`) records file, SHA-256, size, modification time, rows and
   time; dropping the same file again changes nothing (a file whose path, size and mtime are logged is not even re-read).
+- **Each file is a load, judged once**: accepted when the blocking raw checks pass, rejected otherwise (quarantined rows count).
+  A rejected load's rows reach no model or mart, and every run stops until a person sends a corrected file and retires it,
+  or accepts it (`csw loads`; `docs/quality.md`, "When a run fails").
 
 """
 
