@@ -78,6 +78,7 @@ def publish(
     as_of: date,
     checks_run: int,
     checks_passed: int,
+    marts: list[str],
     keep: int = 7,
 ) -> PublishResult:
     now = datetime.now(UTC)
@@ -93,15 +94,18 @@ def publish(
     try:
         conn.execute(f"attach {_quote(str(warehouse_path))} as wh (read_only)")
         conn.execute(f"attach {_quote(str(new_db))} as pub (storage_version '{STORAGE_VERSION}')")
-        marts = [
+        built = {
             r[0]
             for r in conn.execute(
-                "select table_name from duckdb_tables() where database_name = 'wh' and schema_name = ? order by 1",
-                [MARTS_SCHEMA],
+                "select table_name from duckdb_tables() where database_name = 'wh' and schema_name = ?", [MARTS_SCHEMA]
             ).fetchall()
-        ]
-        if not marts:
-            raise RuntimeError(f"no tables in schema '{MARTS_SCHEMA}' of {warehouse_path}: nothing to publish")
+        }
+        missing = sorted(set(marts) - built)
+        if not marts or missing:
+            raise RuntimeError(
+                f"marts missing from schema '{MARTS_SCHEMA}' of {warehouse_path}: {', '.join(missing) or 'all'}; "
+                "nothing was published"
+            )
         counts: dict[str, int] = {}
         pause = float(os.environ.get("CSW_PUBLISH_PAUSE_SECONDS", "0"))
         for i, mart in enumerate(marts):

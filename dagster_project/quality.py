@@ -80,8 +80,8 @@ def raw_suite_path(raw_name: str) -> Path:
     return EXPECTATIONS_DIR / "raw" / f"{raw_name}.json"
 
 
-def mart_suite_paths() -> list[Path]:
-    return sorted((EXPECTATIONS_DIR / "marts").glob("*.json"))
+def mart_suite_path(mart: str) -> Path:
+    return EXPECTATIONS_DIR / "marts" / f"{mart}.json"
 
 
 # Expectations about the table's structure: checked on the table itself (GX
@@ -101,6 +101,8 @@ class Validation:
     table: str
     where: str | None = None
     parameters: dict[str, Any] = field(default_factory=dict)
+    # generated expectations added to the suite's own (the marts' row-count floor)
+    expectations: list[dict] = field(default_factory=list)
 
     @property
     def query(self) -> str:
@@ -232,8 +234,9 @@ def _validate(
     try:
         for i, v in enumerate(validations):
             spec = load_suite(v.suite_path)
-            schema_part = [e for e in spec["expectations"] if e["type"] in SCHEMA_EXPECTATIONS]
-            rows_part = [e for e in spec["expectations"] if e["type"] not in SCHEMA_EXPECTATIONS]
+            expectations = spec["expectations"] + v.expectations
+            schema_part = [e for e in expectations if e["type"] in SCHEMA_EXPECTATIONS]
+            rows_part = [e for e in expectations if e["type"] not in SCHEMA_EXPECTATIONS]
             evaluated, failures = 0, []
             try:
                 for part, expectations in (("schema", schema_part), ("rows", rows_part)):

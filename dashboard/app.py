@@ -1,22 +1,21 @@
 """Leadership dashboard: Streamlit on the published marts (read-only).
 
-Run with `make dashboard`. It reads `$CSW_PUBLISH_DIR/marts.duckdb` (default
-`data/published/`), never the build file, and reloads by itself when a new
-version is published.
+Run with `make dashboard`. It reads `marts.duckdb` in the pipeline's publish folder
+(the same settings as the pipeline: `$CSW_PUBLISH_DIR`, else `$CSW_DATA_DIR/published`),
+never the build file, and reloads by itself when a new version is published.
 """
 
 from __future__ import annotations
-
-import os
-from pathlib import Path
 
 import altair as alt
 import duckdb
 import pandas as pd
 import streamlit as st
 
-PUBLISHED = Path(os.environ.get("CSW_PUBLISH_DIR", Path(__file__).resolve().parent.parent / "data" / "published"))
-DB = PUBLISHED / "marts.duckdb"
+from dagster_project.publish import PUBLISHED_FILE
+from dagster_project.settings import get_settings
+
+DB = get_settings().publish_dir / PUBLISHED_FILE
 TIERS = ["high_touch", "low_touch", "tech_touch"]
 BAND_COLORS = alt.Scale(domain=["green", "yellow", "red"], range=["#2e7d32", "#f9a825", "#c62828"])
 QUERIES = {

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
 import sys
@@ -38,7 +37,8 @@ def free_port() -> int:
 def dashboard(pipeline_run: PipelineRun) -> Iterator[str]:
     assert pipeline_run.returncode == 0, pipeline_run.output[-3000:]
     port = free_port()
-    env = dict(os.environ, CSW_PUBLISH_DIR=str(pipeline_run.data_dir / "published"))
+    # only CSW_DATA_DIR, as for the pipeline: the dashboard must follow it to the published file
+    env = {k: v for k, v in pipeline_run.env.items() if k != "CSW_PUBLISH_DIR"}
     proc = subprocess.Popen(
         [
             str(Path(sys.executable).with_name("streamlit")),

@@ -17,6 +17,7 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 from packaging.version import Version
 
 from dagster_project.dbt_failures import describe_failed_tests
+from dagster_project.marts import mart_names
 from dagster_project.run_context import FULL_REFRESH_TAG, as_of_for_run
 from dagster_project.settings import DBT_PROJECT_DIR, get_settings
 
@@ -57,6 +58,8 @@ def ensure_manifest() -> None:
 
 
 ensure_manifest()
+# The published marts, one list for publish, the mart checks and status (dagster_project/marts.py).
+MART_KEYS = [AssetKey(["marts", name]) for name in mart_names(Path(dbt_project.manifest_path))]
 
 
 class WarehouseTranslator(DagsterDbtTranslator):

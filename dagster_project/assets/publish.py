@@ -2,13 +2,11 @@
 
 from dagster import AssetExecutionContext, AssetKey, DagsterEventType, EventRecordsFilter, MaterializeResult, asset
 
-from dagster_project.assets.dbt import warehouse_dbt_assets
+from dagster_project.assets.dbt import MART_KEYS
 from dagster_project.publish import publish
 from dagster_project.resources import WarehouseResource
 from dagster_project.run_context import as_of_for_run
 from dagster_project.settings import get_settings
-
-MART_KEYS = sorted((k for k in warehouse_dbt_assets.keys if k.path[0] == "marts"), key=lambda k: k.path)
 
 
 @asset(
@@ -34,6 +32,7 @@ def published_marts(context: AssetExecutionContext, warehouse: WarehouseResource
         settings.publish_dir,
         run_id=context.run_id,
         as_of=as_of_for_run(context.run.tags),
+        marts=[key.path[-1] for key in MART_KEYS],
         checks_run=len(evaluations),
         checks_passed=sum(e.passed for e in evaluations),
         keep=settings.publish_keep,

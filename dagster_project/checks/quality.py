@@ -20,18 +20,18 @@ from dagster import (
     multi_asset_check,
 )
 
+from dagster_project.assets.dbt import MART_KEYS
 from dagster_project.assets.extract import raw_asset_key
 from dagster_project.contract import TABLES
 from dagster_project.loads import SUITE_CHECK, Load, blocking_message, judge, pending_loads, rejected_loads
+from dagster_project.marts import ROW_FLOOR_EXPECTATION, row_floor
 from dagster_project.publish import current_log
-from dagster_project.quality import SuiteResult, Validation, mart_suite_paths, raw_suite_path, validate
+from dagster_project.quality import SuiteResult, Validation, mart_suite_path, raw_suite_path, validate
 from dagster_project.resources import WarehouseResource
 from dagster_project.settings import get_settings
 
 RAW_CHECK = SUITE_CHECK
 MART_CHECK = "gx_mart_suite"
-# A mart may shrink, but not below this share of the rows last published.
-MART_ROW_FLOOR = 0.5
 
 
 def report_dir(run_id: str) -> Path:
@@ -148,19 +148,15 @@ def _validate_all(warehouse: Path, validations: list[Validation], reports: Path)
     return validate(warehouse, validations, reports)[0] if validations else []
 
 
-def mart_keys() -> list[AssetKey]:
-    return [AssetKey(["marts", p.stem]) for p in mart_suite_paths()]
-
-
 @multi_asset_check(
     specs=[
         AssetCheckSpec(
             MART_CHECK,
             asset=key,
             blocking=True,
-            description=f"expectations/marts/{key.path[-1]}.json on the whole mart",
+            description=f"expectations/marts/{key.path[-1]}.json and the row-count floor on the whole mart",
         )
-        for key in mart_keys()
+        for key in MART_KEYS
     ],
     pool="duckdb",
     name="mart_quality_checks",
@@ -170,12 +166,19 @@ def mart_quality_checks(
 ) -> Iterator[AssetCheckResult]:
     log = current_log(get_settings().publish_dir)
     published = json.loads(log[-1]["mart_row_counts"]) if log else {}
+    marts = [key.path[-1] for key in MART_KEYS]
     validations = [
-        Validation(p, f"marts.{p.stem}", None, {"min_rows": int(published.get(p.stem, 0) * MART_ROW_FLOOR)})
-        for p in mart_suite_paths()
+        Validation(
+            mart_suite_path(mart),
+            f"marts.{mart}",
+            None,
+            {"min_rows": row_floor(published.get(mart, 0))},
+            [ROW_FLOOR_EXPECTATION],
+        )
+        for mart in marts
     ]
     outcomes, docs = validate(warehouse.path, validations, report_dir(context.run.run_id))
-    for key, outcome in zip(mart_keys(), outcomes, strict=True):
+    for key, outcome in zip(MART_KEYS, outcomes, strict=True):
         if not outcome.success:
             context.log.error(outcome.summary())
         yield _result(key, MART_CHECK, outcome, docs)
