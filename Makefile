@@ -4,7 +4,8 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
-export DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
+# Dagster's instance lives with the data (CSW_DATA_DIR), as in dagster_project/lib/settings.py
+export DAGSTER_HOME ?= $(abspath $(or $(CSW_DATA_DIR),$(CURDIR)/data))/dagster_home
 SCALE ?= S
 
 .PHONY: help setup run test lint format docs docs-serve dagster dashboard generate browser bench clean
@@ -43,6 +44,7 @@ test: setup $(BI_STAMP) browser ## lint, check generated docs, run the whole tes
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/csw contract
+	$(BIN)/dg check defs
 	$(BIN)/pytest
 
 format: setup ## format and fix lint
@@ -54,7 +56,7 @@ generate: setup ## regenerate the sample data (ACCOUNTS=200 MONTHS=24 SEED=42)
 
 dagster: setup ## open the Dagster UI (asset graph, checks, schedule) on http://127.0.0.1:3000
 	mkdir -p $(DAGSTER_HOME) && cp -n dagster_project/dagster.yaml $(DAGSTER_HOME)/dagster.yaml || true
-	$(BIN)/dagster dev -w workspace.yaml
+	$(BIN)/dg dev
 
 bench: setup ## benchmark the pipeline: make bench SCALE=S|M|L [REPEATS=3] [BENCH_ARGS=--no-incremental]
 	$(BIN)/python bench/run.py --scale $(SCALE) --repeats $${REPEATS:-3} $(BENCH_ARGS)

@@ -11,23 +11,24 @@ import time
 from datetime import date
 from pathlib import Path
 
-from dagster_project.settings import SAMPLE_AS_OF, get_settings
+from dagster_project.lib.settings import SAMPLE_AS_OF, Settings, SettingsError
 
 
-def _ensure_dagster_home() -> Path:
-    home = Path(os.environ.get("DAGSTER_HOME") or get_settings().data_dir / "dagster_home")
+def _ensure_dagster_home(settings: Settings) -> Path:
+    """Dagster's instance folder, with our `dagster.yaml` on first use; Dagster finds it by $DAGSTER_HOME."""
+    home = settings.dagster_home
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
     if not config.exists():
         shutil.copy(Path(__file__).with_name("dagster.yaml"), config)
-    os.environ["DAGSTER_HOME"] = str(home)
+    os.environ["DAGSTER_HOME"] = str(home)  # at run time, for the in-process Dagster instance
     return home
 
 
-def cmd_generate(args: argparse.Namespace) -> int:
+def cmd_generate(args: argparse.Namespace, settings: Settings) -> int:
     from dagster_project.generator import GeneratorOptions, generate
 
-    out = Path(args.out) if args.out else get_settings().landing_dir
+    out = Path(args.out) if args.out else settings.landing_dir
     options = GeneratorOptions(
         accounts=args.accounts, months=args.months, seed=args.seed, as_of=args.as_of, since=args.since
     )
@@ -42,24 +43,31 @@ def cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_run(args: argparse.Namespace) -> int:
-    _ensure_dagster_home()
-    from dagster_project.pipeline import run_pipeline
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    _ensure_dagster_home(settings)
+    from dagster_project.lib.extract import landing_files
+    from dagster_project.runner import run
 
-    return run_pipeline(as_of=args.as_of, sample_if_empty=args.sample_if_empty, full_refresh=args.full_refresh)
+    if args.sample_if_empty and not landing_files(settings.landing_dir):
+        from dagster_project.generator import GeneratorOptions, generate
+
+        print(f"No extracts in {settings.landing_dir}: generating the built-in sample data (as of {SAMPLE_AS_OF}) ...")
+        started = time.perf_counter()
+        generate(settings.landing_dir, GeneratorOptions(as_of=date.fromisoformat(SAMPLE_AS_OF)))
+        print(f"  done in {time.perf_counter() - started:.1f} s")
+    return run(settings, as_of=args.as_of, full_refresh=args.full_refresh, verbose=args.verbose)
 
 
-def cmd_status(args: argparse.Namespace) -> int:
-    from dagster_project.publish import current_log, list_versions
+def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
+    from dagster_project.lib.publish import current_log, list_versions
 
-    settings = get_settings()
     print(f"landing:    {settings.landing_dir}")
     print(f"warehouse:  {settings.warehouse_path}{'' if settings.warehouse_path.exists() else ' (not built yet)'}")
     print(f"published:  {settings.publish_dir / 'marts.duckdb'}")
     log = current_log(settings.publish_dir)
     if not log:
         print("nothing published yet")
-        _print_load_status()
+        _print_load_status(settings)
         return 0
     last = log[-1]
     counts = json.loads(last["mart_row_counts"])
@@ -71,17 +79,17 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(f"  {mart:<32} {n:>10,} rows")
     versions = list_versions(settings.publish_dir)
     print(f"kept versions ({len(versions)}, newest last): " + ", ".join(versions))
-    _print_load_status()
+    _print_load_status(settings)
     return 0
 
 
-def _print_load_status() -> None:
+def _print_load_status(settings: Settings) -> None:
     """Loads awaiting a decision and the decisions people took: the gate's state."""
-    from dagster_project.loads import decisions, list_loads
+    from dagster_project.lib.loads import decisions, list_loads
 
-    if not get_settings().warehouse_path.exists():
+    if not settings.warehouse_path.exists():
         return
-    conn = _warehouse(read_only=True)
+    conn = _warehouse(settings, read_only=True)
     try:
         rejected = list_loads(conn, rejected_only=True)
         taken = decisions(conn)
@@ -101,11 +109,10 @@ def _print_load_status() -> None:
         )
 
 
-def _warehouse(read_only: bool):
+def _warehouse(settings: Settings, read_only: bool):  # noqa: ANN202 (a DuckDB connection; duckdb imported late)
     """The build file, or a clear error if it does not exist or a running pipeline holds it."""
     import duckdb
 
-    settings = get_settings()
     if not settings.warehouse_path.exists():
         raise SystemExit(f"no warehouse at {settings.warehouse_path} yet: run `csw run` first")
     try:
@@ -117,10 +124,10 @@ def _warehouse(read_only: bool):
         ) from None
 
 
-def cmd_loads_list(args: argparse.Namespace) -> int:
-    from dagster_project.loads import list_loads
+def cmd_loads_list(args: argparse.Namespace, settings: Settings) -> int:
+    from dagster_project.lib.loads import list_loads
 
-    conn = _warehouse(read_only=True)
+    conn = _warehouse(settings, read_only=True)
     try:
         loads = list_loads(conn, rejected_only=args.rejected, limit=None if args.all or args.rejected else args.limit)
     finally:
@@ -139,13 +146,13 @@ def cmd_loads_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_loads_decide(args: argparse.Namespace) -> int:
+def cmd_loads_decide(args: argparse.Namespace, settings: Settings) -> int:
     import getpass
 
-    from dagster_project.loads import DecisionError, decide
+    from dagster_project.lib.loads import DecisionError, decide
 
     by = args.by or getpass.getuser()
-    conn = _warehouse(read_only=False)
+    conn = _warehouse(settings, read_only=False)
     try:
         load = decide(conn, args.load_id, args.decision, by, args.reason)
     except DecisionError as e:
@@ -167,20 +174,20 @@ def cmd_loads_decide(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_rollback(args: argparse.Namespace) -> int:
-    from dagster_project.publish import rollback
+def cmd_rollback(args: argparse.Namespace, settings: Settings) -> int:
+    from dagster_project.lib.publish import rollback
 
     try:
-        version = rollback(get_settings().publish_dir)
+        version = rollback(settings.publish_dir)
     except RuntimeError as e:
         print(f"rollback failed: {e}", file=sys.stderr)
         return 1
-    print(f"rolled back: {get_settings().publish_dir / 'marts.duckdb'} is now version {version}")
+    print(f"rolled back: {settings.publish_dir / 'marts.duckdb'} is now version {version}")
     return 0
 
 
-def cmd_contract(args: argparse.Namespace) -> int:
-    from dagster_project.contract_docs import stale_files, write_files
+def cmd_contract(args: argparse.Namespace, settings: Settings) -> int:
+    from dagster_project.lib.contract_docs import stale_files, write_files
 
     if args.write:
         for p in write_files():
@@ -238,7 +245,14 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run the warehouse job in this process: extracts, dbt build with tests, publish.",
     )
     r.add_argument(
-        "--as-of", type=_date, default=None, help="the run's logical date (default $CSW_AS_OF, else today in UTC)"
+        "--as-of",
+        type=_date,
+        default=None,
+        help="the run's logical date (default $CSW_AS_OF, else the sample data's date when the landing folder holds "
+        "the sample, else today in UTC)",
+    )
+    r.add_argument(
+        "--verbose", action="store_true", help="stream Dagster's and dbt's logs here instead of into data/logs/"
     )
     r.add_argument(
         "--sample-if-empty",
@@ -302,7 +316,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    try:
+        settings = Settings.from_env()
+    except SettingsError as e:
+        print(f"csw: {e}", file=sys.stderr)
+        return 2
+    return args.func(args, settings)
 
 
 if __name__ == "__main__":

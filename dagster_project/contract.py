@@ -22,6 +22,29 @@ DUCKDB_TYPES: dict[str, str] = {
 
 FORMATS = ("csv", "jsonl", "parquet")
 
+# Quality policy: what the raw suites (generated from this contract by `csw contract --write`) check
+# beyond the columns and their types.
+# Amounts, counts and scores and the range they must lie in.
+VALUE_RANGES: dict[str, tuple[int, int | None]] = {
+    "quantity": (0, None),
+    "unit_amount": (0, None),
+    "discount_percent": (0, 100),
+    "subtotal": (0, None),
+    "tax": (0, None),
+    "total": (0, None),
+    "amount": (0, None),
+    "score": (0, 10),
+    "csat_score": (1, 5),
+}
+# Timestamps that may legitimately lie in the future (plans, due dates, scheduled changes).
+FUTURE_OK = {"scheduled_at", "due_at", "trial_end_at", "effective_at"}
+# Rows per day of the last week of extracts must reach this share of the four weeks before
+# (weeks rather than single extracts, so that a quiet Sunday is not taken for a broken export).
+ROW_RATE_FLOOR = 0.6
+ROW_RATE_RECENT_DAYS = 7
+ROW_RATE_BASELINE_DAYS = 28
+ROW_RATE_MIN_VOLUME = 100
+
 
 @dataclass(frozen=True)
 class Column:

@@ -1,29 +1,18 @@
-"""All Dagster definitions of the warehouse, in one place (`workspace.yaml` points here)."""
+"""The Dagster definitions of the warehouse, loaded from the `defs/` folder (Dagster's `dg` layout).
 
-from __future__ import annotations
+`workspace.yaml`, `dg dev` and `csw run` point here. Nothing happens at import: the settings are
+read, and the dbt manifest prepared, when Dagster loads the definitions.
+"""
 
-from dagster import AssetSelection, Definitions, define_asset_job
+from pathlib import Path
 
-from dagster_project.assets.dbt import dbt_resource, warehouse_dbt_assets
-from dagster_project.assets.extract import extract_assets
-from dagster_project.assets.publish import published_marts
-from dagster_project.checks.quality import mart_quality_checks, raw_quality_checks
-from dagster_project.resources import WarehouseResource
-from dagster_project.schedules import daily_schedule
-from dagster_project.sensors import landing_sensor, report_step_failure, run_failure_report
+import dagster as dg
 
-warehouse_job = define_asset_job(
-    "warehouse_job",
-    selection=AssetSelection.all(),
-    description="Extract every source, build and test the dbt project, publish the marts.",
-    hooks={report_step_failure},
-)
+from dagster_project.defs.resources import load_settings
+from dagster_project.lib.dbt_project import ensure_manifest
 
-defs = Definitions(
-    assets=[*extract_assets, warehouse_dbt_assets, published_marts],
-    asset_checks=[raw_quality_checks, mart_quality_checks],
-    jobs=[warehouse_job],
-    schedules=[daily_schedule],
-    sensors=[landing_sensor, run_failure_report],
-    resources={"warehouse": WarehouseResource(), "dbt": dbt_resource()},
-)
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    ensure_manifest(load_settings())  # dagster-dbt builds the dbt assets from the manifest
+    return dg.load_from_defs_folder(path_within_project=Path(__file__).parent)

@@ -12,10 +12,10 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from dagster_project.publish import PUBLISHED_FILE
-from dagster_project.settings import get_settings
+from dagster_project.lib.publish import PUBLISHED_FILE
+from dagster_project.lib.settings import Settings
 
-DB = get_settings().publish_dir / PUBLISHED_FILE
+DB = Settings.from_env().publish_dir / PUBLISHED_FILE
 TIERS = ["high_touch", "low_touch", "tech_touch"]
 BAND_COLORS = alt.Scale(domain=["green", "yellow", "red"], range=["#2e7d32", "#f9a825", "#c62828"])
 QUERIES = {

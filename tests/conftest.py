@@ -12,7 +12,14 @@ from pathlib import Path
 import pytest
 
 from dagster_project.generator import generate
+from dagster_project.lib.dbt_project import ensure_manifest
+from dagster_project.lib.settings import Settings
 from tests.helpers import PIPELINE_OPTIONS, PipelineRun, pipeline_env, run_csw
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Tests import the dbt assets' module, which reads dbt's manifest: parse the project first if stale."""
+    ensure_manifest(Settings.from_env())
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,7 @@ from dagster import DagsterInstance, JobDefinition, ReexecutionOptions, execute_
 def warehouse_job() -> JobDefinition:
     from dagster_project.definitions import defs
 
-    return defs.resolve_job_def("warehouse_job")
+    return defs().resolve_job_def("warehouse_job")
 
 
 def main(run_id: str) -> int:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dagster_project.contract import DUCKDB_TYPES, TABLES
-from dagster_project.contract_docs import stale_files
+from dagster_project.lib.contract_docs import stale_files
 
 
 def test_generated_docs_are_current() -> None:

@@ -12,9 +12,11 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from dagster_project.assets.dbt import DBT_EXECUTABLE
-from dagster_project.settings import DBT_PROJECT_DIR
+from dagster_project.lib.dbt_project import DBT_EXECUTABLE
+from dagster_project.lib.settings import REPO_ROOT
 from tests.helpers import pipeline_env
+
+DBT_PROJECT_DIR = REPO_ROOT / "dbt"
 
 
 def test_every_dbt_unit_test_passes(baseline: Path, tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from dagster_project.contract import table
-from dagster_project.extract import load_table
+from dagster_project.lib.extract import load_table
 
 ACCOUNTS = table("crm", "accounts")
 TICKETS = table("support", "tickets")
@@ -69,7 +69,7 @@ def test_second_run_loads_nothing_and_changes_nothing(env) -> None:
 
 def test_known_files_are_not_hashed_again_but_a_rewritten_file_is_loaded(env, monkeypatch) -> None:
     conn, landing, quarantine = env
-    import dagster_project.extract as extract
+    import dagster_project.lib.extract as extract
 
     hashed: list[Path] = []
     real_sha256 = extract.sha256

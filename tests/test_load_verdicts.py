@@ -72,10 +72,12 @@ def rejected_load_id(out: str) -> str:
 
 
 def failure_paragraph(out: str) -> str:
-    """The failed check's report as `csw run` prints it (Dagster's own log lines left out), minus the report path."""
+    """The failed check's report as `csw run` prints it (Dagster's own log lines left out), minus the report and log paths."""
     lines = out[out.index("\nFAILED CHECK") :].splitlines()
     return "\n".join(
-        line for line in lines if not line.startswith(("data-quality report", "20")) and " - dagster - " not in line
+        line
+        for line in lines
+        if not line.startswith(("data-quality report", "full log", "20")) and " - dagster - " not in line
     )
 
 

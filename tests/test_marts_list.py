@@ -6,9 +6,9 @@ from pathlib import Path
 
 import duckdb
 
-from dagster_project.assets.dbt import MART_KEYS, dbt_project
-from dagster_project.marts import mart_names
-from dagster_project.quality import mart_suite_path
+from dagster_project.defs.transform.dbt import MART_KEYS, dbt_project
+from dagster_project.lib.marts import mart_names
+from dagster_project.lib.quality import mart_suite_path
 from tests.helpers import PipelineRun
 
 MODELS = Path(dbt_project.project_dir) / "models" / "marts"

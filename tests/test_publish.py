@@ -9,8 +9,8 @@ from pathlib import Path
 
 import duckdb
 
-from dagster_project.assets.dbt import MART_KEYS
-from dagster_project.publish import STORAGE_VERSION, current_log, list_versions, publish, rollback
+from dagster_project.defs.transform.dbt import MART_KEYS
+from dagster_project.lib.publish import STORAGE_VERSION, current_log, list_versions, publish, rollback
 from tests.helpers import REPO, PipelineRun, run_csw
 
 MARTS = [key.path[-1] for key in MART_KEYS]
@@ -46,12 +46,12 @@ def test_the_pipeline_published_every_mart(pipeline_run: PipelineRun) -> None:
 
 def test_publish_keeps_versions_and_rolls_back(pipeline_run: PipelineRun, tmp_path: Path) -> None:
     out = tmp_path / "published"
-    first = publish(pipeline_run.warehouse, out, "run-aaaa", date(2026, 11, 15), 10, 10, MARTS, keep=2)
+    first = publish(pipeline_run.warehouse, out, "run-aaaa", date(2026, 11, 15), 10, 10, MARTS, {}, keep=2)
     first_sha = sha(out / "marts.duckdb")
-    second = publish(pipeline_run.warehouse, out, "run-bbbb", date(2026, 11, 16), 10, 10, MARTS, keep=2)
+    second = publish(pipeline_run.warehouse, out, "run-bbbb", date(2026, 11, 16), 10, 10, MARTS, {}, keep=2)
     assert [e["run_id"] for e in current_log(out)] == ["run-aaaa", "run-bbbb"]
     assert (out / "parquet").resolve().parent.name == second.version_id
-    publish(pipeline_run.warehouse, out, "run-cccc", date(2026, 11, 17), 10, 10, MARTS, keep=2)
+    publish(pipeline_run.warehouse, out, "run-cccc", date(2026, 11, 17), 10, 10, MARTS, {}, keep=2)
     assert list_versions(out) == [second.version_id, list_versions(out)[-1]], "only the last 2 are kept"
     assert first.version_id not in list_versions(out)
     restored = rollback(out)

@@ -46,12 +46,13 @@ def published_run_ids(data: Path) -> list[str]:
         conn.close()
 
 
-def kill_when(data: Path, env: dict[str, str], ready, timeout: float = 300) -> str:
+def kill_when(data: Path, env: dict[str, str], ready, timeout: float = 300, csw: list[str] | None = None) -> str:
     """Start `csw run`, SIGKILL its whole process group once `ready(output_so_far)` is true."""
     log = data / "run.log"
     with log.open("w") as fh:
         proc = subprocess.Popen(
-            [CSW, "run", "--as-of", "2026-11-16"],
+            # --verbose: Dagster's and dbt's lines on stdout, where `ready` looks for them
+            [*(csw or [CSW]), "run", "--as-of", "2026-11-16", "--verbose"],
             env=env,
             cwd=REPO,
             stdout=fh,
@@ -93,13 +94,14 @@ def test_sigkill_during_dbt_build(workspace: Path) -> None:
 
 
 def test_sigkill_during_publish(workspace: Path) -> None:
-    env = pipeline_env(workspace) | {"CSW_PUBLISH_PAUSE_SECONDS": "5"}
+    env = pipeline_env(workspace)
     before_sha, before_runs = sha(workspace / "published" / "marts.duckdb"), published_run_ids(workspace)
     add_tickets(workspace, "2026-11-16")
     versions = workspace / "published" / "versions"
-    kill_when(workspace, env, lambda _text: any(versions.glob(".tmp-*/marts.duckdb")))
+    # tests/slow_publish.py: csw with a 5 s pause before the second mart is written
+    slow = [sys.executable, "-m", "tests.slow_publish"]
+    kill_when(workspace, env, lambda _text: any(versions.glob(".tmp-*/marts.duckdb")), csw=slow)
     assert list(versions.glob(".tmp-*")), "killed in the middle of writing the new version"
-    env.pop("CSW_PUBLISH_PAUSE_SECONDS")
     assert_recovers(workspace, env, before_sha, before_runs)
 
 

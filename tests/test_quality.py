@@ -6,7 +6,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dagster_project.quality import Validation, validate
+from dagster_project.lib.quality import Validation, validate
 
 CONFLICTS = (
     "with copied as (select k from {batch} group by k having count(*) > 1) "
@@ -31,7 +31,7 @@ def warehouse(tmp_path: Path, rows: list[tuple[int, str]]) -> Path:
 
 
 def run(tmp_path: Path, rows: list[tuple[int, str]], query: str = CONFLICTS):
-    results, _ = validate(warehouse(tmp_path, rows), [Validation(suite(tmp_path, query), "main.t")], tmp_path / "r")
+    results, _ = validate(warehouse(tmp_path, rows), [Validation(suite(tmp_path, query), "main.t")], tmp_path / "r", {})
     return results[0]
 
 

@@ -219,8 +219,8 @@ def test_happy_path_publishes_one_more_version(workspace: Path) -> None:
     assert len(log_after) == len(log_before) + 1
     assert str(log_after[-1][1]) == NEXT_DAY
     assert log_after[-1][2] == log_after[-1][3] + 1, "every check passed except the one warn-severity dbt test"
-    report = [line for line in proc.stdout.splitlines() if line.startswith("data-quality report")]
-    assert report and Path(report[0].split(": ", 1)[1]).exists()
+    report = [line for line in proc.stdout.splitlines() if "quality report: " in line]
+    assert report and Path(report[0].split("quality report: ", 1)[1]).exists()
 
 
 def _log_rows(data: Path) -> list[tuple]:

@@ -4,8 +4,8 @@ from datetime import UTC, datetime
 
 from dagster import build_schedule_context
 
-from dagster_project.run_context import AS_OF_TAG
-from dagster_project.schedules import daily_schedule
+from dagster_project.defs.automation.schedules import daily_schedule
+from dagster_project.lib.run_context import AS_OF_TAG
 
 
 def test_daily_schedule_runs_as_of_its_own_date() -> None:

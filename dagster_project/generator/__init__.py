@@ -11,8 +11,7 @@ from pathlib import Path
 
 from dagster_project.generator.landing import LandingWriter, add_months, month_start
 from dagster_project.generator.simulate import AccountSimulator, emit_reference_data
-
-MANIFEST = "_sample_manifest.json"
+from dagster_project.lib.run_context import SAMPLE_MANIFEST as MANIFEST
 
 
 @dataclass(frozen=True)

@@ -66,10 +66,10 @@ logins_falling as (
         'logins_falling' as rule,
         {{ dbt.concat([
             "'logins fell '",
-            "cast(cast(round(100 * drop_share_2, 0) as integer) as " ~ dbt.type_string() ~ ")", "'%, '",
-            "cast(cast(round(100 * drop_share_1, 0) as integer) as " ~ dbt.type_string() ~ ")", "'%, '",
-            "cast(cast(round(100 * drop_share, 0) as integer) as " ~ dbt.type_string() ~ ")",
-            "'% over the last '", "cast(weeks_falling as " ~ dbt.type_string() ~ ")", "' weeks'"
+            to_text('100 * drop_share_2', round_to_integer=true), "'%, '",
+            to_text('100 * drop_share_1', round_to_integer=true), "'%, '",
+            to_text('100 * drop_share', round_to_integer=true),
+            "'% over the last '", to_text('weeks_falling'), "' weeks'"
         ]) }} as detail
     from login_runs
     where weeks_falling >= (select weeks from params where rule = 'logins_falling')
@@ -82,10 +82,10 @@ usage_down_tickets_up as (
         'churn_risk' as signal_type,
         'usage_down_tickets_up' as rule,
         {{ dbt.concat([
-            "'core-feature events ' ", "cast(core_events_prior_2w as " ~ dbt.type_string() ~ ")",
-            "' -> '", "cast(core_events_2w as " ~ dbt.type_string() ~ ")",
-            "' over two weeks while tickets rose '", "cast(tickets_prior_30d as " ~ dbt.type_string() ~ ")",
-            "' -> '", "cast(tickets_30d as " ~ dbt.type_string() ~ ")", "' in 30 days'"
+            "'core-feature events ' ", to_text('core_events_prior_2w'),
+            "' -> '", to_text('core_events_2w'),
+            "' over two weeks while tickets rose '", to_text('tickets_prior_30d'),
+            "' -> '", to_text('tickets_30d'), "' in 30 days'"
         ]) }} as detail
     from facts
     where is_complete
@@ -101,7 +101,7 @@ low_adoption_day_30 as (
         'churn_risk' as signal_type,
         'low_adoption_day_30' as rule,
         {{ dbt.concat([
-            "'core-feature adoption '", "cast(cast(round(100 * core_adoption_28d, 0) as integer) as " ~ dbt.type_string() ~ ")",
+            "'core-feature adoption '", to_text('100 * core_adoption_28d', round_to_integer=true),
             "'% at day 30'"
         ]) }} as detail
     from facts
@@ -115,7 +115,7 @@ invoice_overdue as (
         week_start,
         'churn_risk' as signal_type,
         'invoice_overdue' as rule,
-        {{ dbt.concat(["'an invoice is '", "cast(max_days_overdue as " ~ dbt.type_string() ~ ")", "' days overdue'"]) }} as detail
+        {{ dbt.concat(["'an invoice is '", to_text('max_days_overdue'), "' days overdue'"]) }} as detail
     from facts
     where max_days_overdue > {{ p % 'invoice_overdue' }}
 ),
@@ -137,7 +137,7 @@ nps_detractor as (
         week_start,
         'churn_risk' as signal_type,
         'nps_detractor' as rule,
-        {{ dbt.concat(["'NPS answer of '", "cast(lowest_nps_this_week as " ~ dbt.type_string() ~ ")"]) }} as detail
+        {{ dbt.concat(["'NPS answer of '", to_text('lowest_nps_this_week')]) }} as detail
     from facts
     where lowest_nps_this_week <= {{ p % 'nps_detractor' }}
 ),
@@ -149,7 +149,7 @@ turned_red as (
         'churn_risk' as signal_type,
         'health_turned_red' as rule,
         {{ dbt.concat([
-            "'health score '", "cast(health_score as " ~ dbt.type_string() ~ ")",
+            "'health score '", to_text('health_score'),
             "' (red, was '", "previous_health_band", "'); main driver: '", "main_driver"
         ]) }} as detail
     from health
@@ -163,8 +163,8 @@ seats_nearly_full as (
         'expansion' as signal_type,
         'seats_nearly_full' as rule,
         {{ dbt.concat([
-            "cast(users_active_28d as " ~ dbt.type_string() ~ ")", "' of '",
-            "cast(licensed_seats as " ~ dbt.type_string() ~ ")", "' licensed seats active in 28 days'"
+            to_text('users_active_28d'), "' of '",
+            to_text('licensed_seats'), "' licensed seats active in 28 days'"
         ]) }} as detail
     from facts
     where licensed_seats > 0
@@ -178,8 +178,8 @@ promoter_green as (
         'advocacy' as signal_type,
         'promoter_green' as rule,
         {{ dbt.concat([
-            "'NPS '", "cast(facts.highest_nps_this_week as " ~ dbt.type_string() ~ ")",
-            "' with a green health score of '", "cast(health.health_score as " ~ dbt.type_string() ~ ")"
+            "'NPS '", to_text('facts.highest_nps_this_week'),
+            "' with a green health score of '", to_text('health.health_score')
         ]) }} as detail
     from facts
     inner join health

@@ -10,8 +10,22 @@ import csv
 import json
 from pathlib import Path
 
-from dagster_project.contract import FORMATS, SOURCES, TABLES, Table
-from dagster_project.settings import DBT_PROJECT_DIR, EXPECTATIONS_DIR, REPO_ROOT
+from dagster_project.contract import (
+    FORMATS,
+    FUTURE_OK,
+    ROW_RATE_BASELINE_DAYS,
+    ROW_RATE_FLOOR,
+    ROW_RATE_MIN_VOLUME,
+    ROW_RATE_RECENT_DAYS,
+    SOURCES,
+    TABLES,
+    VALUE_RANGES,
+    Table,
+)
+from dagster_project.lib.settings import EXPECTATIONS_DIR, REPO_ROOT
+
+# the repository's own dbt project: the generated files belong to it, whatever CSW_DBT_PROJECT_DIR says
+DBT_PROJECT_DIR = REPO_ROOT / "dbt"
 
 HEADER = """# Sources: the input contract
 
@@ -111,26 +125,6 @@ GX_TYPES: dict[str, list[str]] = {
     "timestamp": ["TIMESTAMP", "TIMESTAMP WITH TIME ZONE", "TIMESTAMPTZ"],
     "date": ["DATE", "Date"],
 }
-# Amounts, counts and scores and the range they must lie in.
-VALUE_RANGES: dict[str, tuple[int, int | None]] = {
-    "quantity": (0, None),
-    "unit_amount": (0, None),
-    "discount_percent": (0, 100),
-    "subtotal": (0, None),
-    "tax": (0, None),
-    "total": (0, None),
-    "amount": (0, None),
-    "score": (0, 10),
-    "csat_score": (1, 5),
-}
-# Timestamps that may legitimately lie in the future (plans, due dates, scheduled changes).
-FUTURE_OK = {"scheduled_at", "due_at", "trial_end_at", "effective_at"}
-# Rows per day of the last week of extracts must reach this share of the four weeks before
-# (weeks rather than single extracts, so that a quiet Sunday is not taken for a broken export).
-ROW_RATE_FLOOR = 0.6
-ROW_RATE_RECENT_DAYS = 7
-ROW_RATE_BASELINE_DAYS = 28
-ROW_RATE_MIN_VOLUME = 100
 
 
 def known_currencies() -> list[str]:

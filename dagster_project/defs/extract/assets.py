@@ -16,9 +16,9 @@ from dagster import (
 )
 
 from dagster_project.contract import TABLES, Table
-from dagster_project.extract import MAX_ISSUES_REPORTED, load_table
-from dagster_project.loads import CONTRACT_CHECK, blocking_message, rejected_loads
-from dagster_project.resources import WarehouseResource
+from dagster_project.defs.resources import WarehouseResource
+from dagster_project.lib.extract import MAX_ISSUES_REPORTED, load_table
+from dagster_project.lib.loads import CONTRACT_CHECK, blocking_message, rejected_loads
 
 # Transient failures (the file briefly locked, a share hiccup) are retried; data
 # problems never raise, they are quarantined and reported by the check below.
@@ -52,8 +52,9 @@ def build_extract_asset(table: Table) -> AssetsDefinition:
         metadata={"contract_columns": ", ".join(table.column_names)},
     )
     def _extract(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
+        settings = warehouse.settings
         with warehouse.connect() as conn:
-            result = load_table(conn, table, warehouse.landing, warehouse.quarantine, run_id=context.run_id)
+            result = load_table(conn, table, settings.landing_dir, settings.quarantine_dir, run_id=context.run_id)
             total = conn.execute(f"select count(*) from raw.{table.raw_name}").fetchone()[0]
             # the verdicts stick: a load rejected by an earlier run fails this check until someone decides
             rejected = rejected_loads(conn, table.raw_name, QUARANTINE_CHECK)

@@ -1,7 +1,7 @@
 """Great Expectations suites as blocking Dagster asset checks.
 
 Raw suites judge each new load (a landing file) once, and gate the dbt build for as
-long as a load they rejected awaits a decision (`dagster_project.loads`); mart suites
+long as a load they rejected awaits a decision (`dagster_project.lib.loads`); mart suites
 validate the built marts and gate the publish step.
 """
 
@@ -20,26 +20,26 @@ from dagster import (
     multi_asset_check,
 )
 
-from dagster_project.assets.dbt import MART_KEYS
-from dagster_project.assets.extract import raw_asset_key
 from dagster_project.contract import TABLES
-from dagster_project.loads import SUITE_CHECK, Load, blocking_message, judge, pending_loads, rejected_loads
-from dagster_project.marts import ROW_FLOOR_EXPECTATION, row_floor
-from dagster_project.publish import current_log
-from dagster_project.quality import SuiteResult, Validation, mart_suite_path, raw_suite_path, validate
-from dagster_project.resources import WarehouseResource
-from dagster_project.settings import get_settings
+from dagster_project.defs.extract.assets import raw_asset_key
+from dagster_project.defs.resources import WarehouseResource
+from dagster_project.defs.transform.dbt import MART_KEYS
+from dagster_project.lib.loads import SUITE_CHECK, Load, blocking_message, judge, pending_loads, rejected_loads
+from dagster_project.lib.marts import ROW_FLOOR_EXPECTATION, row_floor
+from dagster_project.lib.publish import current_log
+from dagster_project.lib.quality import (
+    SuiteResult,
+    Validation,
+    mart_suite_path,
+    raw_suite_path,
+    report_dir,
+    report_index,
+    validate,
+)
+from dagster_project.lib.settings import Settings
 
 RAW_CHECK = SUITE_CHECK
 MART_CHECK = "gx_mart_suite"
-
-
-def report_dir(run_id: str) -> Path:
-    return get_settings().data_dir / "quality" / run_id
-
-
-def report_index(run_id: str) -> Path:
-    return report_dir(run_id) / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
 
 
 def _result(key: AssetKey, check: str, outcome: SuiteResult, docs: Path) -> AssetCheckResult:
@@ -79,9 +79,11 @@ def raw_quality_checks(context: AssetCheckExecutionContext, warehouse: Warehouse
     # clock skew and far-away time zones: a timestamp up to a day ahead of the load is not "future"
     latest_allowed = (datetime.now(UTC) + timedelta(days=1)).replace(tzinfo=None).isoformat()
     params = {"max_timestamp": latest_allowed}
+    settings = warehouse.settings
+    reports = report_dir(settings, context.run.run_id)
     with warehouse.connect(read_only=True) as conn:
         pending = {t.raw_name: pending_loads(conn, t.raw_name) for t in TABLES}
-    verdicts, unjudged = judge_loads(warehouse.path, pending, params, report_dir(context.run.run_id))
+    verdicts, unjudged = judge_loads(settings, pending, params, reports)
     with warehouse.connect() as conn:
         for load_id, failures in verdicts.items():
             judge(conn, load_id, failures)
@@ -106,7 +108,7 @@ def raw_quality_checks(context: AssetCheckExecutionContext, warehouse: Warehouse
                 "suite": f"expectations/raw/{t.raw_name}.json",
                 "loads_validated": len(loads),
                 "rejected_loads": MetadataValue.json([load.load_id for load in bad]),
-                "report": MetadataValue.path(str(report_index(context.run.run_id))),
+                "report": MetadataValue.path(str(report_index(reports))),
             },
         )
 
@@ -117,7 +119,7 @@ def _validation(table: str, loads: list[Load], params: dict[str, str]) -> Valida
 
 
 def judge_loads(
-    warehouse: Path, pending: dict[str, list[Load]], params: dict[str, str], reports: Path
+    settings: Settings, pending: dict[str, list[Load]], params: dict[str, str], reports: Path
 ) -> tuple[dict[str, dict[str, str]], dict[str, str]]:
     """Validate each table's new loads together.
 
@@ -129,11 +131,11 @@ def judge_loads(
     batch's volume) rejects them all.
     """
     tables = [table for table, loads in pending.items() if loads]
-    outcomes = _validate_all(warehouse, [_validation(t, pending[t], params) for t in tables], reports)
+    outcomes = _validate_all(settings, [_validation(t, pending[t], params) for t in tables], reports)
     unjudged = {t: o.summary() for t, o in zip(tables, outcomes, strict=True) if any(f.error for f in o.failures)}
     failed = {t: o for t, o in zip(tables, outcomes, strict=True) if not o.success and t not in unjudged}
     alone = [(t, load) for t in failed if len(pending[t]) > 1 for load in pending[t]]
-    singles = _validate_all(warehouse, [_validation(t, [load], params) for t, load in alone], reports)
+    singles = _validate_all(settings, [_validation(t, [load], params) for t, load in alone], reports)
     by_load = {load.load_id: outcome for (_, load), outcome in zip(alone, singles, strict=True)}
     verdicts = {load.load_id: {} for t in tables if t not in unjudged for load in pending[t]}
     for t, outcome in failed.items():
@@ -144,8 +146,10 @@ def judge_loads(
     return verdicts, unjudged
 
 
-def _validate_all(warehouse: Path, validations: list[Validation], reports: Path) -> list[SuiteResult]:
-    return validate(warehouse, validations, reports)[0] if validations else []
+def _validate_all(settings: Settings, validations: list[Validation], reports: Path) -> list[SuiteResult]:
+    if not validations:
+        return []
+    return validate(settings.warehouse_path, validations, reports, settings.duckdb_config())[0]
 
 
 @multi_asset_check(
@@ -164,7 +168,8 @@ def _validate_all(warehouse: Path, validations: list[Validation], reports: Path)
 def mart_quality_checks(
     context: AssetCheckExecutionContext, warehouse: WarehouseResource
 ) -> Iterator[AssetCheckResult]:
-    log = current_log(get_settings().publish_dir)
+    settings = warehouse.settings
+    log = current_log(settings.publish_dir)
     published = json.loads(log[-1]["mart_row_counts"]) if log else {}
     marts = [key.path[-1] for key in MART_KEYS]
     validations = [
@@ -177,7 +182,9 @@ def mart_quality_checks(
         )
         for mart in marts
     ]
-    outcomes, docs = validate(warehouse.path, validations, report_dir(context.run.run_id))
+    outcomes, docs = validate(
+        settings.warehouse_path, validations, report_dir(settings, context.run.run_id), settings.duckdb_config()
+    )
     for key, outcome in zip(MART_KEYS, outcomes, strict=True):
         if not outcome.success:
             context.log.error(outcome.summary())

@@ -9,7 +9,7 @@ required column, an unknown extra column) is copied to the quarantine folder
 with a `.reason.txt` next to it and loads nothing. Either way, rows loaded by
 earlier runs are never touched.
 
-Each file is a load of its own (`_load_id`), judged once (`dagster_project.loads`): a load
+Each file is a load of its own (`_load_id`), judged once (`dagster_project.lib.loads`): a load
 with quarantined rows, or a quarantined file, is rejected here; a clean one stays pending
 until the raw suites judge it. dbt sees accepted loads only.
 """
@@ -26,7 +26,7 @@ from pathlib import Path
 import duckdb
 
 from dagster_project.contract import Table
-from dagster_project.loads import CONTRACT_CHECK, Load, ensure_accepted_view, ensure_load_tables, retire_removed
+from dagster_project.lib.loads import CONTRACT_CHECK, Load, ensure_accepted_view, ensure_load_tables, retire_removed
 
 FORMAT_BY_SUFFIX = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".parquet": "parquet"}
 META_COLUMNS = (
@@ -110,6 +110,17 @@ def ensure_schema(conn: duckdb.DuckDBPyConnection, table: Table) -> None:
             conn.execute(f'alter table raw.{table.raw_name} add column "{c.name}" {c.duckdb_type}')
     ensure_load_tables(conn)
     ensure_accepted_view(conn, table)
+
+
+def landing_files(landing: Path) -> dict[str, str]:
+    """Every extract file in the landing folder with a fingerprint (size and modification time)."""
+    files = {}
+    if landing.is_dir():
+        for p in sorted(landing.glob("*/*/*/*")):
+            if p.is_file() and p.suffix.lower() in FORMAT_BY_SUFFIX:
+                stat = p.stat()
+                files[str(p.relative_to(landing))] = f"{stat.st_size}:{stat.st_mtime_ns}"
+    return files
 
 
 def discover(landing_dir: Path, table: Table) -> list[Path]:

@@ -2,11 +2,10 @@
 
 from dagster import AssetExecutionContext, AssetKey, DagsterEventType, EventRecordsFilter, MaterializeResult, asset
 
-from dagster_project.assets.dbt import MART_KEYS
-from dagster_project.publish import publish
-from dagster_project.resources import WarehouseResource
-from dagster_project.run_context import as_of_for_run
-from dagster_project.settings import get_settings
+from dagster_project.defs.resources import WarehouseResource
+from dagster_project.defs.transform.dbt import MART_KEYS
+from dagster_project.lib.publish import publish
+from dagster_project.lib.run_context import resolve_as_of
 
 
 @asset(
@@ -26,13 +25,14 @@ def published_marts(context: AssetExecutionContext, warehouse: WarehouseResource
         for r in records
         if r.event_log_entry.run_id == context.run_id
     ]
-    settings = get_settings()
+    settings = warehouse.settings
     result = publish(
         warehouse.path,
         settings.publish_dir,
         run_id=context.run_id,
-        as_of=as_of_for_run(context.run.tags),
+        as_of=resolve_as_of(context.run.tags, settings),
         marts=[key.path[-1] for key in MART_KEYS],
+        duckdb_config=settings.duckdb_config(),
         checks_run=len(evaluations),
         checks_passed=sum(e.passed for e in evaluations),
         keep=settings.publish_keep,

@@ -21,10 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dagster_project.settings import EXPECTATIONS_DIR, get_settings
+from dagster_project.lib.settings import EXPECTATIONS_DIR, Settings
 
-os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-logging.getLogger("great_expectations").setLevel(logging.ERROR)
 SAMPLE_ROWS = 5
 
 
@@ -159,6 +157,9 @@ _worker: ProcessPoolExecutor | None = None
 
 
 def _import_gx() -> None:
+    """The GX process's start: no usage analytics (nothing may leave the machine), GX's own logs quiet."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    logging.getLogger("great_expectations").setLevel(logging.ERROR)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         import great_expectations  # noqa: F401
@@ -184,12 +185,13 @@ def prewarm() -> None:
     _gx_process().submit(int)
 
 
-def validate(warehouse: Path, validations: list[Validation], report_dir: Path) -> tuple[list[SuiteResult], Path]:
+def validate(
+    warehouse: Path, validations: list[Validation], report_dir: Path, duckdb_config: dict[str, str]
+) -> tuple[list[SuiteResult], Path]:
     """Run every validation in the GX process; return their results and the Data Docs index of this report."""
     global _worker
     try:
-        config = get_settings().duckdb_config()
-        return _gx_process().submit(_validate, warehouse, validations, report_dir, config).result()
+        return _gx_process().submit(_validate, warehouse, validations, report_dir, duckdb_config).result()
     except BrokenProcessPool:
         _worker = None  # it died (killed, out of memory): the next call starts a new one
         raise
@@ -201,7 +203,7 @@ def _validate(
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
-    import dagster_project.gx_expectations  # noqa: F401  (registers our expectation types by name)
+    import dagster_project.lib.gx_expectations  # noqa: F401  (registers our expectation types by name)
 
     report_dir.mkdir(parents=True, exist_ok=True)
     # In memory: a file-backed context writes and re-reads every suite, definition and
@@ -297,3 +299,12 @@ def _release_warehouse() -> None:
 
 def docs_dir(report_dir: Path) -> Path:
     return report_dir / "gx" / "uncommitted" / "data_docs" / "local_site"
+
+
+def report_dir(settings: Settings, run_id: str) -> Path:
+    """Where a run's data-quality report (GX Data Docs) is written."""
+    return settings.quality_dir / run_id
+
+
+def report_index(report: Path) -> Path:
+    return docs_dir(report) / "index.html"

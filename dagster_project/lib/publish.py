@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -24,8 +23,7 @@ from pathlib import Path
 import duckdb
 
 from dagster_project.contract import TABLES
-from dagster_project.loads import overrides_json
-from dagster_project.settings import get_settings
+from dagster_project.lib.loads import overrides_json
 
 PUBLISHED_FILE = "marts.duckdb"
 # Readable by DuckDB >= 1.0 (JDBC/ODBC drivers and older CLIs bundle 1.x).
@@ -79,6 +77,7 @@ def publish(
     checks_run: int,
     checks_passed: int,
     marts: list[str],
+    duckdb_config: dict[str, str],
     keep: int = 7,
 ) -> PublishResult:
     now = datetime.now(UTC)
@@ -90,7 +89,7 @@ def publish(
     new_db = staging / PUBLISHED_FILE
     current = publish_dir / PUBLISHED_FILE
 
-    conn = duckdb.connect(config=get_settings().duckdb_config())
+    conn = duckdb.connect(config=duckdb_config)
     try:
         conn.execute(f"attach {_quote(str(warehouse_path))} as wh (read_only)")
         conn.execute(f"attach {_quote(str(new_db))} as pub (storage_version '{STORAGE_VERSION}')")
@@ -106,15 +105,7 @@ def publish(
                 f"marts missing from schema '{MARTS_SCHEMA}' of {warehouse_path}: {', '.join(missing) or 'all'}; "
                 "nothing was published"
             )
-        counts: dict[str, int] = {}
-        pause = float(os.environ.get("CSW_PUBLISH_PAUSE_SECONDS", "0"))
-        for i, mart in enumerate(marts):
-            if i == 1 and pause:  # a window in the middle of writing, for the fault-injection tests
-                time.sleep(pause)
-            conn.execute(f'create table pub.main."{mart}" as select * from wh.{MARTS_SCHEMA}."{mart}"')
-            counts[mart] = conn.execute(f'select count(*) from pub.main."{mart}"').fetchone()[0]
-            target = staging / "parquet" / f"{mart}.parquet"
-            conn.execute(f'copy pub.main."{mart}" to {_quote(str(target))} (format parquet, compression zstd)')
+        counts = {mart: copy_mart(conn, mart, staging / "parquet" / f"{mart}.parquet") for mart in marts}
         marks = high_water_marks(conn)
         overrides = overrides_json(conn)
         conn.execute(
@@ -153,6 +144,13 @@ def publish(
     swap_in(publish_dir, final)
     prune(publish_dir, keep)
     return PublishResult(version_id, current, counts)
+
+
+def copy_mart(conn: duckdb.DuckDBPyConnection, mart: str, parquet: Path) -> int:
+    """One mart into the new published file and its Parquet file; returns its rows."""
+    conn.execute(f'create table pub.main."{mart}" as select * from wh.{MARTS_SCHEMA}."{mart}"')
+    conn.execute(f'copy pub.main."{mart}" to {_quote(str(parquet))} (format parquet, compression zstd)')
+    return conn.execute(f'select count(*) from pub.main."{mart}"').fetchone()[0]
 
 
 def swap_in(publish_dir: Path, version_dir: Path) -> None:

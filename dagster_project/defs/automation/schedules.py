@@ -2,7 +2,7 @@
 
 from dagster import RunRequest, ScheduleEvaluationContext, schedule
 
-from dagster_project.run_context import AS_OF_TAG
+from dagster_project.lib.run_context import AS_OF_TAG
 
 
 @schedule(cron_schedule="0 6 * * *", job_name="warehouse_job", execution_timezone="UTC")

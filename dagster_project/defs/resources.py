@@ -1,0 +1,57 @@
+"""The warehouse resource: every setting (`dagster_project/lib/settings.py`), for every asset, check and hook."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache
+from pathlib import Path
+
+import duckdb
+from dagster import ConfigurableResource, Definitions, EnvVar
+
+from dagster_project.lib.settings import Settings
+
+WEBHOOK_ENV = "CSW_ALERT_WEBHOOK_URL"
+
+
+@cache
+def load_settings() -> Settings:
+    """The settings of this process, built once from the environment when the definitions load."""
+    return Settings.from_env()
+
+
+class WarehouseResource(ConfigurableResource):
+    """Every setting, as the variables that build it (shown in the UI); the webhook URL, a secret, by reference."""
+
+    environment: dict[str, str]
+    alert_webhook_url: str | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> WarehouseResource:
+        environment = settings.to_env()
+        webhook = environment.pop(WEBHOOK_ENV, None)
+        return cls(environment=environment, alert_webhook_url=EnvVar(WEBHOOK_ENV) if webhook else None)
+
+    @property
+    def settings(self) -> Settings:
+        webhook = {WEBHOOK_ENV: self.alert_webhook_url} if self.alert_webhook_url else {}
+        return Settings.from_env({**self.environment, **webhook})
+
+    @property
+    def path(self) -> Path:
+        return self.settings.warehouse_path
+
+    @contextmanager
+    def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        """Open, use, close: never hold the file longer than one step needs it."""
+        settings = self.settings
+        settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
+        conn = duckdb.connect(str(settings.warehouse_path), read_only=read_only, config=settings.duckdb_config())
+        try:
+            yield conn
+        finally:
+            conn.close()
+
+
+defs = Definitions(resources={"warehouse": WarehouseResource.from_settings(load_settings())})

@@ -1,0 +1,132 @@
+"""The dbt project as Dagster assets: every seed and model an asset, every dbt test an asset check.
+
+The manifest is prepared when the definitions are loaded (`dagster_project/definitions.py`), before
+this module is imported; dbt's plain helpers are in `dagster_project/lib/dbt_project.py`.
+"""
+
+import json
+import os
+from collections.abc import Iterator, Mapping
+from functools import cached_property
+from importlib.metadata import version
+from typing import Any
+
+from dagster import AssetExecutionContext, AssetKey, Definitions, Failure, Output
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
+from packaging.version import Version
+
+from dagster_project.defs.resources import WarehouseResource, load_settings
+from dagster_project.lib.dbt_failures import describe_failed_tests
+from dagster_project.lib.dbt_project import (
+    AS_OF_ENV,
+    DBT_EXECUTABLE,
+    failed_nodes,
+    keep_partial_parse,
+    row_counts,
+)
+from dagster_project.lib.marts import mart_names
+from dagster_project.lib.run_context import FULL_REFRESH_TAG, resolve_as_of
+
+_settings = load_settings()
+dbt_project = DbtProject(project_dir=_settings.dbt_project_dir, profiles_dir=_settings.dbt_project_dir)
+# The published marts, one list for publish, the mart checks and status (dagster_project/lib/marts.py).
+MART_KEYS = [AssetKey(["marts", name]) for name in mart_names(_settings.manifest_path)]
+# what `dbt build` reports on, for the progress messages: seeds, models and data tests
+BUILT_NODES = sum(
+    node["resource_type"] in ("seed", "model", "test")
+    for node in json.loads(_settings.manifest_path.read_text())["nodes"].values()
+)
+
+
+class WarehouseTranslator(DagsterDbtTranslator):
+    """dbt sources are the extract assets' tables: source('crm', 'accounts') is raw/crm__accounts."""
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
+        if dbt_resource_props["resource_type"] == "source":
+            return AssetKey(["raw", f"{dbt_resource_props['source_name']}__{dbt_resource_props['name']}"])
+        return super().get_asset_key(dbt_resource_props)
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        if dbt_resource_props["resource_type"] == "seed":
+            return "seeds"
+        fqn = dbt_resource_props.get("fqn", [])
+        return fqn[1] if len(fqn) > 2 else None
+
+
+translator = WarehouseTranslator(
+    settings=DagsterDbtTranslatorSettings(enable_asset_checks=True, enable_source_tests_as_checks=True)
+)
+
+
+class WarehouseDbtResource(DbtCliResource):
+    """dagster-dbt's resource, minus two start-up costs we do not need (4 s of every run).
+
+    Before each invocation dagster-dbt runs `dbt --version` in a subprocess and loads dbt's
+    adapter and macros in-process; the adapter only serves `fetch_row_counts()` and column
+    metadata, which we do not use (row counts are read after dbt exits), and the version is
+    that of the dbt-core we install.
+    """
+
+    @cached_property
+    def _cli_version(self) -> Version:
+        return Version(version("dbt-core"))
+
+    def _initialize_dbt_core_adapter(self, args: Any) -> None:
+        return None
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    dagster_dbt_translator=translator,
+    pool="duckdb",
+)
+def warehouse_dbt_assets(
+    context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+) -> Iterator[Any]:
+    """`dbt build`: seeds, models and their tests in DAG order; a failing error-severity test fails the step."""
+    settings = warehouse.settings
+    # dagster-dbt hands this process's environment to dbt, so the run's settings go there, here in
+    # the step (never at import). The as-of date is an env var, not `--vars`: a changed var makes dbt
+    # re-parse the whole project, a changed env var only the files that read it.
+    os.environ.update({**settings.dbt_env(), AS_OF_ENV: resolve_as_of(context.run.tags, settings).isoformat()})
+    # Unit tests check the SQL, not the data, so CI runs them (tests/test_dbt_unit_tests.py),
+    # as dbt recommends, instead of every production run.
+    args = ["build", "--exclude-resource-type", "unit_test"]
+    if context.run.tags.get(FULL_REFRESH_TAG) == "true":
+        args.append("--full-refresh")
+    invocation = dbt.cli(args, context=context, raise_on_error=False)
+    events, total, shown = [], BUILT_NODES, 0
+    for event in invocation.stream():
+        events.append(event)
+        # about twenty progress messages, read by `csw run` for its progress bar
+        if len(events) - shown >= max(total // 20, 1):
+            shown = len(events)
+            context.log.info(f"dbt progress {min(shown, total)}/{total}")
+    keep_partial_parse(invocation.target_path, settings)
+    outputs = {context.asset_key_for_output(e.output_name).path[-1] for e in events if isinstance(e, Output)}
+    counts = row_counts(settings, outputs)
+    for event in events:
+        if isinstance(event, Output):
+            name = context.asset_key_for_output(event.output_name).path[-1]
+            if name in counts:
+                event = event.with_metadata({**event.metadata, "dagster/row_count": counts[name]})
+        yield event
+    if not invocation.is_successful():
+        run_results = invocation.get_artifact("run_results.json")
+        problems = failed_nodes(run_results)
+        samples = describe_failed_tests(
+            run_results, invocation.get_artifact("manifest.json"), settings.warehouse_path, settings.duckdb_config()
+        )
+        raise Failure(
+            description="dbt build failed; nothing downstream runs:\n"
+            + "\n".join(f"  - {p}" for p in problems)
+            + "".join(f"\n{sample}" for sample in samples),
+            metadata={"failed_nodes": "\n".join(problems) or str(invocation.get_error())},
+        )
+
+
+defs = Definitions(
+    assets=[warehouse_dbt_assets],
+    resources={"dbt": WarehouseDbtResource(project_dir=dbt_project, dbt_executable=str(DBT_EXECUTABLE))},
+)

@@ -1,0 +1,106 @@
+"""The dbt project outside dbt's own run: its manifest, row counts after a build, parse state.
+
+Plain Python: no Dagster imports; the caller passes the settings.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from dagster_project.lib.settings import Settings
+
+DBT_EXECUTABLE = Path(sys.executable).with_name("dbt")
+# read by the as_of_date() macro
+AS_OF_ENV = "CSW_AS_OF_DATE"
+
+
+def manifest_is_stale(settings: Settings) -> bool:
+    manifest = settings.manifest_path
+    if not manifest.exists():
+        return True
+    built = manifest.stat().st_mtime
+    project = settings.dbt_project_dir
+    sources = [project / "dbt_project.yml", project / "profiles.yml"]
+    for folder in ("models", "seeds", "macros", "tests"):
+        sources.extend(p for p in (project / folder).rglob("*") if p.is_file())
+    return any(p.stat().st_mtime > built for p in sources)
+
+
+def ensure_manifest(settings: Settings) -> bool:
+    """Parse the dbt project when the manifest is missing or older than any project file; True if parsed.
+
+    Called when definitions are loaded (and by the test session), never at import: dagster-dbt
+    builds the dbt assets from this manifest.
+    """
+    if not manifest_is_stale(settings):
+        return False
+    project = str(settings.dbt_project_dir)
+    subprocess.run(
+        [str(DBT_EXECUTABLE), "parse", "--quiet", "--project-dir", project, "--profiles-dir", project],
+        check=True,
+        cwd=project,
+        env={**os.environ, **settings.dbt_env()},
+    )
+    return True
+
+
+def relations(manifest_path: Path) -> dict[str, str]:
+    """Every model and seed by name, as the quoted relation dbt built."""
+    manifest = json.loads(manifest_path.read_text())
+    return {
+        node["name"]: f'"{node["schema"]}"."{node["alias"]}"'
+        for node in manifest["nodes"].values()
+        if node["resource_type"] in ("model", "seed")
+    }
+
+
+def row_counts(settings: Settings, names: set[str]) -> dict[str, int]:
+    """Count rows after dbt has exited, so we never hold the file while dbt writes it."""
+    known = relations(settings.manifest_path)
+    counts: dict[str, int] = {}
+    conn = duckdb.connect(str(settings.warehouse_path), read_only=True, config=settings.duckdb_config())
+    try:
+        for name in names:
+            if name in known:
+                counts[name] = conn.execute(f"select count(*) from {known[name]}").fetchone()[0]
+    finally:
+        conn.close()
+    return counts
+
+
+def keep_partial_parse(run_target: Path, settings: Settings) -> None:
+    """dagster-dbt gives each invocation its own target folder, seeded with target/partial_parse.msgpack;
+    hand this run's parse state back so the next run re-parses only what changed."""
+    state = Path(run_target) / "partial_parse.msgpack"
+    if state.exists():
+        shared = settings.dbt_project_dir / "target" / "partial_parse.msgpack"
+        staged = shared.with_suffix(".tmp")
+        shutil.copy(state, staged)
+        os.replace(staged, shared)
+
+
+def failed_nodes(run_results: Mapping[str, Any]) -> list[str]:
+    """Name every failed test and errored model, with dbt's own message (e.g. the failing row count)."""
+    problems = []
+    for result in run_results.get("results", []):
+        if result.get("status") in ("fail", "error", "runtime error"):
+            name = (
+                result["unique_id"].split(".")[-1]
+                if result["unique_id"].startswith("unit_test")
+                else ".".join(result["unique_id"].split(".")[2:])
+            )
+            message = (result.get("message") or "").strip().splitlines()
+            problems.append(
+                f"{result['unique_id'].split('.')[0]} {name}: {result['status']}"
+                + (f" ({message[0]})" if message else "")
+            )
+    return problems

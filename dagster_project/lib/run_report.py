@@ -1,0 +1,78 @@
+"""The business summary that ends a successful run, read from the published marts.
+
+Plain Python: no Dagster imports; the caller passes the published file and the as-of date.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+
+
+def _money(value: float | None) -> str:
+    if value is None:
+        return "-"
+    value = float(value)
+    for unit, size in (("M", 1e6), ("k", 1e3)):
+        if abs(value) >= size:
+            return f"${value / size:,.1f}{unit}"
+    return f"${value:,.0f}"
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{float(value):.1%}"
+
+
+def business_summary(published: Path, as_of: date) -> list[str]:
+    """A few lines a CS leader reads first: revenue, retention, health, renewals, new alerts, checks."""
+    conn = duckdb.connect(str(published), read_only=True)
+    try:
+
+        def one(sql: str, params: list | None = None) -> tuple:
+            return conn.execute(sql, params or []).fetchone() or ()
+
+        month = as_of.replace(day=1)
+        mrr = one(
+            "select ending_mrr, active_accounts from mrr_summary_monthly where service_tier = 'all' and month = ?",
+            [month],
+        )
+        # NRR and GRR of the last complete month (trailing twelve months)
+        nrr = one(
+            "select month, nrr, grr from nrr_monthly where segment_type = 'all' and segment = 'all' "
+            "and month < ? order by month desc limit 1",
+            [month],
+        )
+        bands = dict(
+            conn.execute(
+                "select health_band, count(*) from dim_accounts where is_active group by health_band"
+            ).fetchall()
+        )
+        renewals = one("select count(*), sum(arr) from renewal_pipeline where renewal_window = 30")
+        week = as_of - timedelta(days=as_of.weekday())
+        alerts = one(
+            "select count(*), count(distinct account_id) from churn_risk_alerts "
+            "where signal_type = 'churn_risk' and week_start = ?",
+            [week],
+        )
+        checks = one("select checks_passed, checks_run from _publish_log order by published_at desc limit 1")
+    finally:
+        conn.close()
+    ending, accounts = mrr if mrr else (None, 0)
+    lines = [
+        f"As of {as_of}: ARR {_money(float(ending) * 12 if ending is not None else None)}, "
+        f"MRR {_money(ending)}, {accounts or 0:,} paying accounts",
+    ]
+    if nrr:
+        lines.append(f"Retention (trailing 12 months to {nrr[0]:%b %Y}): NRR {_pct(nrr[1])}, GRR {_pct(nrr[2])}")
+    lines.append(
+        "Health: "
+        + ", ".join(f"{bands.get(b, 0):,} {b}" for b in ("green", "yellow", "red"))
+        + (f", {bands[None]:,} unscored" if bands.get(None) else "")
+    )
+    lines.append(f"Renewals in the next 30 days: {renewals[0] or 0:,}, {_money(renewals[1] or 0)} ARR")
+    lines.append(f"New churn-risk alerts this week (from {week}): {alerts[0] or 0:,} on {alerts[1] or 0:,} accounts")
+    if checks:
+        lines.append(f"Checks: {checks[0]:,} of {checks[1]:,} passed (the rest warn only)")
+    return lines

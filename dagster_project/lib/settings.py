@@ -1,0 +1,132 @@
+"""Every setting of the warehouse, from environment variables with working defaults: one `Settings`.
+
+An entry point (`csw`, the Dagster definitions, the dashboard, the benchmark) builds it once with
+`Settings.from_env()` and passes it down; plain modules take it, or the values they need, as
+arguments and never read the environment themselves. Everything lives under `CSW_DATA_DIR`
+(default: `data/` in the repository) unless a more specific variable says otherwise. Nothing here
+is secret except the webhook URL, which is never logged.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from datetime import date
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+EXPECTATIONS_DIR = REPO_ROOT / "expectations"
+
+# The built-in sample data is generated "as of" this date so that it is the same
+# bytes on every machine; `make run` passes it to the pipeline too.
+SAMPLE_AS_OF = "2026-11-15"
+ENGINES = ("duckdb",)
+
+
+class SettingsError(ValueError):
+    """An environment variable with a value the warehouse cannot use; the message names it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    landing_dir: Path
+    quarantine_dir: Path
+    warehouse_path: Path
+    publish_dir: Path
+    publish_keep: int
+    # another copy of the dbt project can be pointed at (tests use this to change seeds)
+    dbt_project_dir: Path
+    dbt_threads: int
+    duckdb_memory_limit: str
+    # a run's logical date when none is given (`docs/architecture.md`, "The as-of date")
+    as_of: date | None
+    alert_webhook_url: str | None
+    log_level: str
+    dagster_home: Path
+    engine: str
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+
+        def path(name: str, default: Path) -> Path:
+            return Path(env.get(name) or default).resolve()
+
+        def integer(name: str, default: int) -> int:
+            value = env.get(name) or str(default)
+            try:
+                return int(value)
+            except ValueError:
+                raise SettingsError(f"{name}={value!r} is not a whole number") from None
+
+        data = path("CSW_DATA_DIR", REPO_ROOT / "data")
+        as_of = env.get("CSW_AS_OF") or None
+        try:
+            as_of_date = date.fromisoformat(as_of) if as_of else None
+        except ValueError:
+            raise SettingsError(f"CSW_AS_OF={as_of!r} is not a date in YYYY-MM-DD form") from None
+        engine = env.get("CSW_ENGINE") or "duckdb"
+        if engine not in ENGINES:
+            raise SettingsError(f"CSW_ENGINE={engine!r}: the engines are {', '.join(ENGINES)}")
+        return cls(
+            data_dir=data,
+            landing_dir=path("CSW_LANDING_DIR", data / "landing"),
+            quarantine_dir=path("CSW_QUARANTINE_DIR", data / "quarantine"),
+            warehouse_path=path("CSW_WAREHOUSE_PATH", data / "warehouse.duckdb"),
+            publish_dir=path("CSW_PUBLISH_DIR", data / "published"),
+            publish_keep=integer("CSW_PUBLISH_KEEP", 7),
+            dbt_project_dir=path("CSW_DBT_PROJECT_DIR", REPO_ROOT / "dbt"),
+            dbt_threads=integer("CSW_DBT_THREADS", 2),
+            duckdb_memory_limit=env.get("CSW_DUCKDB_MEMORY_LIMIT") or "2GB",
+            as_of=as_of_date,
+            alert_webhook_url=env.get("CSW_ALERT_WEBHOOK_URL") or None,
+            log_level=(env.get("CSW_LOG_LEVEL") or "INFO").upper(),
+            dagster_home=path("DAGSTER_HOME", data / "dagster_home"),
+            engine=engine,
+        )
+
+    def to_env(self) -> dict[str, str]:
+        """The variables that rebuild these settings (`Settings.from_env(s.to_env()) == s`)."""
+        names = {
+            "data_dir": "CSW_DATA_DIR",
+            "landing_dir": "CSW_LANDING_DIR",
+            "quarantine_dir": "CSW_QUARANTINE_DIR",
+            "warehouse_path": "CSW_WAREHOUSE_PATH",
+            "publish_dir": "CSW_PUBLISH_DIR",
+            "publish_keep": "CSW_PUBLISH_KEEP",
+            "dbt_project_dir": "CSW_DBT_PROJECT_DIR",
+            "dbt_threads": "CSW_DBT_THREADS",
+            "duckdb_memory_limit": "CSW_DUCKDB_MEMORY_LIMIT",
+            "as_of": "CSW_AS_OF",
+            "alert_webhook_url": "CSW_ALERT_WEBHOOK_URL",
+            "log_level": "CSW_LOG_LEVEL",
+            "dagster_home": "DAGSTER_HOME",
+            "engine": "CSW_ENGINE",
+        }
+        assert set(names) == {f.name for f in fields(self)}, "every setting has its variable"
+        values = {name: getattr(self, name) for name in names}
+        return {names[k]: str(v) for k, v in values.items() if v is not None}
+
+    @property
+    def quality_dir(self) -> Path:
+        """Where each run's data-quality report goes: `<quality_dir>/<run_id>/`."""
+        return self.data_dir / "quality"
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.dbt_project_dir / "target" / "manifest.json"
+
+    def duckdb_config(self) -> dict[str, str]:
+        """For every DuckDB connection we open. DuckDB's default memory limit, 80% of RAM, let one
+        run's process tree reach 8 GiB at 5,000 accounts; with a limit DuckDB spills to disk instead."""
+        return {"memory_limit": self.duckdb_memory_limit}
+
+    def dbt_env(self) -> dict[str, str]:
+        """What dbt's `profiles.yml` reads: the environment of every dbt process we start."""
+        return {
+            "CSW_WAREHOUSE_PATH": str(self.warehouse_path),
+            "CSW_DBT_THREADS": str(self.dbt_threads),
+            "CSW_DUCKDB_MEMORY_LIMIT": self.duckdb_memory_limit,
+        }
