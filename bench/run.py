@@ -82,9 +82,10 @@ def run_measured(args: list[str], env: dict[str, str]) -> tuple[float, int, str]
 
 def stage_times(dagster_home: Path, total: float) -> dict[str, float]:
     """Seconds per stage of the latest run, from its step events; the rest of `total` is start-up and other."""
+    os.environ["DAGSTER_HOME"] = str(dagster_home)
     from dagster import DagsterEventType, DagsterInstance
 
-    instance = DagsterInstance.from_config(str(dagster_home))
+    instance = DagsterInstance.get()
     run = instance.get_runs(limit=1)[0]
     starts, totals = {}, dict.fromkeys(STAGES, 0.0)
     for entry in instance.all_logs(run.run_id):

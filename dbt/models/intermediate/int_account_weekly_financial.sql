@@ -1,0 +1,78 @@
+{#- Money per account and week: invoices paid late in 90 days and the longest overdue now,
+    MRR last month against a year before, and a renewal without a downgrade. -#}
+with
+
+versions as (
+    select * from {{ ref('int_subscription_versions') }}
+),
+
+account_weeks as (
+    select * from {{ ref('int_account_weeks') }}
+),
+
+invoices as (
+    select
+        account_weeks.account_id,
+        account_weeks.week_start,
+        count(case when i.due_at >= {{ dbt.dateadd('day', -90, 'account_weeks.snapshot_at') }}
+                    and (i.paid_at is null or i.paid_at > i.due_at) then 1 end) as late_invoices_90d,
+        max(case when i.paid_at is null or i.paid_at >= account_weeks.snapshot_at
+                 then {{ dbt.datediff('i.due_at', 'account_weeks.snapshot_at', 'day') }} end) as max_days_overdue
+    from account_weeks
+    inner join {{ ref('stg_billing__invoices') }} as i
+        on i.account_id = account_weeks.account_id
+        and i.due_at < account_weeks.snapshot_at
+        and i.invoice_status <> 'void'
+        and (i.due_at >= {{ dbt.dateadd('day', -90, 'account_weeks.snapshot_at') }}
+             or i.paid_at is null or i.paid_at >= account_weeks.snapshot_at)
+    group by account_weeks.account_id, account_weeks.week_start
+),
+
+mrr_growth as (
+    select
+        account_weeks.account_id,
+        account_weeks.week_start,
+        max(case when m.month = cast({{ dbt.dateadd('month', -1, dbt.date_trunc('month', 'account_weeks.week_start')) }} as date)
+                 then m.mrr end) as mrr_last_month,
+        max(case when m.month = cast({{ dbt.dateadd('month', -13, dbt.date_trunc('month', 'account_weeks.week_start')) }} as date)
+                 then m.mrr end) as mrr_year_before
+    from account_weeks
+    inner join {{ ref('int_account_mrr_monthly') }} as m
+        on m.account_id = account_weeks.account_id
+    group by account_weeks.account_id, account_weeks.week_start
+),
+
+renewals as (
+    select
+        account_weeks.account_id,
+        account_weeks.week_start,
+        max(case when v.subscription_status = 'active'
+                  and v.valid_from < account_weeks.snapshot_at
+                  and (v.valid_to is null or v.valid_to >= account_weeks.snapshot_at)
+                  and {{ dbt.dateadd('month', 12, 'v.started_at') }} <= account_weeks.snapshot_at
+                 then 1 else 0 end) as has_renewed,
+        max(case when v.is_seat_reduction and v.valid_from < account_weeks.snapshot_at then 1 else 0 end) as has_downgraded
+    from account_weeks
+    inner join versions as v
+        on v.account_id = account_weeks.account_id
+    group by account_weeks.account_id, account_weeks.week_start
+),
+
+final as (
+    select
+        account_weeks.account_id,
+        account_weeks.week_start,
+        coalesce(invoices.late_invoices_90d, 0) as late_invoices_90d,
+        coalesce(invoices.max_days_overdue, 0) as max_days_overdue,
+        mrr_growth.mrr_last_month,
+        mrr_growth.mrr_year_before,
+        case when mrr_growth.mrr_year_before > 0 and mrr_growth.mrr_last_month > mrr_growth.mrr_year_before
+             then 1 else 0 end as mrr_grew_12m,
+        case when renewals.has_renewed = 1 and renewals.has_downgraded = 0 then 1 else 0 end as renewed_without_downgrade
+    from account_weeks
+    left join invoices on invoices.account_id = account_weeks.account_id and invoices.week_start = account_weeks.week_start
+    left join mrr_growth on mrr_growth.account_id = account_weeks.account_id and mrr_growth.week_start = account_weeks.week_start
+    left join renewals on renewals.account_id = account_weeks.account_id and renewals.week_start = account_weeks.week_start
+)
+
+select * from final
