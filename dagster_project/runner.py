@@ -134,12 +134,15 @@ class StageReporter:
         self._bar_shown = True
 
     def flush_stages(self, final: bool = False) -> None:
-        for name, belongs in STAGES:
+        for i, (name, belongs) in enumerate(STAGES):
             if name in self.done:
                 continue
             steps = {k: v for k, v in self.steps.items() if belongs(k)}
             finished = steps and all(v in ("STEP_SUCCESS", "STEP_FAILURE", "STEP_SKIPPED") for v in steps.values())
-            if not finished:
+            # a stage's steps start one by one (one DuckDB writer at a time): it is over only when a
+            # later stage has begun, or the run has ended
+            later = any(belongs_later(k) for _, belongs_later in STAGES[i + 1 :] for k in self.steps)
+            if not finished or not (later or final):
                 return  # stages finish in order; wait for this one
             self.done.add(name)
             if self._bar_shown:

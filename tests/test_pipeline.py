@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from dagster_project.contract import TABLES
 from tests.helpers import PipelineRun, run_csw
 
 
@@ -13,6 +14,8 @@ def test_run_succeeds_and_prints_a_short_readable_summary(pipeline_run: Pipeline
     assert len(lines) <= 40, pipeline_run.output
     for stage in ("extract", "raw checks", "dbt build", "mart checks", "publish"):
         assert any(line.strip().startswith(f"{stage} ") and " ok " in line for line in lines), (stage, lines)
+    extract = next(line for line in lines if line.strip().startswith("extract "))
+    assert f" {len(TABLES)} tables: " in extract, "the extract line counts every table, not those done so far"
     assert "1,160,292" not in pipeline_run.output, "row counts of staging models are in the log, not the summary"
     for fact in ("ARR $", "MRR $", "NRR ", "GRR ", " green, ", "Renewals in the next 30 days", "churn-risk alerts"):
         assert fact in pipeline_run.output, (fact, pipeline_run.output)
