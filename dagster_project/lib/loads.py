@@ -191,13 +191,19 @@ def decide(conn: duckdb.DuckDBPyConnection, load_id: str, decision: str, by: str
         verdict = "pending"  # its loaded rows have not been through the raw suite yet
     else:
         verdict = "accepted"
+    _record(conn, load, decision, by, reason, verdict)
+    return _loads(conn, "load_id = ?", [load_id])[0]
+
+
+def _record(conn: duckdb.DuckDBPyConnection, load: Load, decision: str, by: str, reason: str, verdict: str) -> None:
+    """Keep a decision (who, when, why, what it overrode) and give the load its new verdict, together."""
     now = datetime.now(UTC)
     conn.execute("begin transaction")
     try:
         conn.execute(
             "insert into raw._load_decisions values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                load_id,
+                load.load_id,
                 load.table_name,
                 load.file_path,
                 decision,
@@ -209,14 +215,12 @@ def decide(conn: duckdb.DuckDBPyConnection, load_id: str, decision: str, by: str
             ],
         )
         conn.execute(
-            "update raw._load_log set verdict = ?, verdict_at = ? where load_id = ?",
-            [verdict, now, load_id],
+            "update raw._load_log set verdict = ?, verdict_at = ? where load_id = ?", [verdict, now, load.load_id]
         )
         conn.execute("commit")
     except Exception:
         conn.execute("rollback")
         raise
-    return _loads(conn, "load_id = ?", [load_id])[0]
 
 
 REMOVED_BY = "landing folder"
@@ -233,24 +237,8 @@ def retire_removed(conn: duckdb.DuckDBPyConnection, table: str, present: set[str
         for load in _loads(conn, "table_name = ? and verdict = 'rejected'", [table])
         if load.file_path not in present
     ]
-    now = datetime.now(UTC)
     for load in gone:
-        conn.execute(
-            "insert into raw._load_decisions values (?, ?, ?, 'reject', ?, ?, ?, ?, ?)",
-            [
-                load.load_id,
-                table,
-                load.file_path,
-                REMOVED_BY,
-                now,
-                "the file was removed from the landing folder",
-                load.failed_checks,
-                load.failure_detail,
-            ],
-        )
-        conn.execute(
-            "update raw._load_log set verdict = 'retired', verdict_at = ? where load_id = ?", [now, load.load_id]
-        )
+        _record(conn, load, "reject", REMOVED_BY, "the file was removed from the landing folder", "retired")
     return gone
 
 
