@@ -279,9 +279,12 @@ def failure_paragraph(result, events: list) -> str:  # noqa: ANN001 (Dagster's E
             lines += [f"  {line}" for line in check.description.strip().splitlines()]
     failures = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
     for e in failures:
-        user = e.event_specific_data.user_failure_data
+        data = e.event_specific_data
+        user = data.user_failure_data
         if user is not None and user.description:
             lines.append(f"step {e.step_key}: {user.description}")
+        elif data.error is not None and not lines:  # an error of ours, not a failed check: say what it was
+            lines.append(f"step {e.step_key} raised: {data.error.message.strip().splitlines()[-1]}")
     failed = ", ".join(e.step_key for e in failures) or "unknown step"
     lines.append(f"RUN FAILED at: {failed}; nothing was published by this run (BI still reads the last version).")
     return "\n".join(lines)

@@ -23,6 +23,7 @@ QUERIES = {
     "accounts": "select * from dim_accounts",
     "movements": "select m.*, a.region from mrr_movements m left join dim_accounts a using (account_id)",
     "nrr": "select * from nrr_monthly",
+    "saas": "select * from saas_metrics_monthly",
     "cohorts": "select * from cohort_retention",
     "health": "select h.*, a.region, a.service_tier, a.account_name from account_health_weekly h left join dim_accounts a using (account_id)",
     "alerts": "select * from churn_risk_alerts",
@@ -150,6 +151,49 @@ def main() -> None:
                 ),
                 color="metric:N",
                 tooltip=["yearmonth(month):O", "metric:N", alt.Tooltip("ratio:Q", format=".1%")],
+            ),
+            use_container_width=True,
+        )
+
+    saas = data["saas"]
+    saas = saas[(saas["service_tier"] == tier) & saas["is_complete"]].sort_values("month").tail(12)
+    q1, q2 = st.columns(2)
+    with q1:
+        st.subheader(f"Quick ratio, last 12 complete months ({tier})")
+        ratios = saas.melt(
+            "month", value_vars=["quick_ratio", "quick_ratio_ttm"], var_name="metric", value_name="ratio"
+        )
+        ratios["ratio"] = ratios["ratio"].astype(float)
+        st.altair_chart(
+            alt.Chart(ratios)
+            .mark_line(point=True)
+            .encode(
+                x=alt.X("yearmonth(month):O", title=None),
+                # symlog: a month with almost no loss has a ratio in the hundreds, the year's is near 3
+                y=alt.Y(
+                    "ratio:Q",
+                    title="(new + expansion + reactivation) / (contraction + churn)",
+                    scale=alt.Scale(type="symlog"),
+                ),
+                color=alt.Color("metric:N", title=None),
+                tooltip=["yearmonth(month):O", "metric:N", alt.Tooltip("ratio:Q", format=".2f")],
+            ),
+            use_container_width=True,
+        )
+    with q2:
+        st.subheader(f"Logo churn rate, last 12 complete months ({tier})")
+        churn = saas.melt(
+            "month", value_vars=["logo_churn_rate", "logo_churn_rate_ttm"], var_name="metric", value_name="rate"
+        )
+        churn["rate"] = churn["rate"].astype(float)
+        st.altair_chart(
+            alt.Chart(churn)
+            .mark_line(point=True)
+            .encode(
+                x=alt.X("yearmonth(month):O", title=None),
+                y=alt.Y("rate:Q", title="churned accounts / accounts at the start", axis=alt.Axis(format="%")),
+                color=alt.Color("metric:N", title=None),
+                tooltip=["yearmonth(month):O", "metric:N", alt.Tooltip("rate:Q", format=".2%")],
             ),
             use_container_width=True,
         )

@@ -90,14 +90,15 @@ def test_dashboard_renders_every_chart_and_the_filters_work(dashboard: str) -> N
         charts = page.locator('[data-testid="stVegaLiteChart"]')
         page.wait_for_function(
             '() => document.querySelectorAll(\'[data-testid="stVegaLiteChart"] canvas, '
-            '[data-testid="stVegaLiteChart"] svg\').length >= 6',
+            '[data-testid="stVegaLiteChart"] svg\').length >= 8',
             timeout=90_000,
         )
         load_seconds = time.perf_counter() - started
-        assert charts.count() >= 6
+        assert charts.count() >= 8
         page.wait_for_selector('[data-testid="stDataFrame"]', timeout=30_000)
         body = page.inner_text("body")
         assert "As of 2026-11-15" in body
+        assert "Quick ratio, last 12 complete months" in body and "Logo churn rate, last 12 complete months" in body
         assert "published" in body
         assert page.locator('[data-testid="stException"]').count() == 0
         assert "Traceback" not in body and "Error" not in body

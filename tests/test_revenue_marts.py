@@ -143,3 +143,56 @@ def test_current_month_is_marked_incomplete(pipeline_run: PipelineRun) -> None:
         "select month, is_complete from marts.mrr_summary_monthly where service_tier = 'all' order by month desc limit 2"
     )
     assert rows == [(as_of_month, False), (add_months(as_of_month, -1), True)]
+
+
+def test_saas_metrics_match_python_for_every_month_and_tier(pipeline_run: PipelineRun) -> None:
+    """saas_metrics_monthly against the same formulas computed here from mrr_movements (docs/metrics.md)."""
+    rows = pipeline_run.query(
+        "select account_id, month, service_tier, starting_mrr, new_mrr, reactivation_mrr, expansion_mrr, "
+        "contraction_mrr, churned_mrr, ending_mrr from marts.mrr_movements"
+    )
+    sums: dict[tuple[date, str], dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    for _, month, tier, *amounts in rows:
+        for segment in (tier, "all"):
+            s = sums[(month, segment)]
+            for name, value in zip(("st", "new", "re", "ex", "con", "ch", "end"), amounts, strict=True):
+                s[name] += value
+            s["st_n"] += amounts[0] > 0
+            s["pay_n"] += amounts[-1] > 0
+            s["ch_n"] += amounts[5] > 0
+
+    def rate(n: Decimal, d: Decimal) -> Decimal | None:
+        if d == 0:
+            return None
+        q = (abs(n) / d).quantize(MICRO, rounding=ROUND_HALF_UP)
+        return -q if n < 0 else q
+
+    months = sorted({m for m, _ in sums})
+    checked = 0
+    for month, tier, mrr, arpa, lcr, net, qr, lcr12, qr12, ltv in pipeline_run.query(
+        "select month, service_tier, mrr, arpa, logo_churn_rate, net_mrr_churn_rate, quick_ratio, "
+        "logo_churn_rate_ttm, quick_ratio_ttm, ltv from marts.saas_metrics_monthly"
+    ):
+        s = sums.get((month, tier), defaultdict(Decimal))
+        assert mrr == s["end"]
+        assert arpa == ((s["end"] / s["pay_n"]).quantize(CENT, rounding=ROUND_HALF_UP) if s["pay_n"] else None)
+        assert lcr == rate(Decimal(s["ch_n"]), Decimal(s["st_n"]))
+        assert net == rate(s["con"] + s["ch"] - s["ex"] - s["re"], s["st"])
+        assert qr == rate(s["new"] + s["ex"] + s["re"], s["con"] + s["ch"])
+        window = [m for m in months if add_months(month, -11) <= m <= month]
+        if len(window) < 12:
+            assert (lcr12, qr12, ltv) == (None, None, None)
+            continue
+        w = [sums.get((m, tier), defaultdict(Decimal)) for m in window]
+        st_n, ch_n = sum(x["st_n"] for x in w), sum(x["ch_n"] for x in w)
+        assert lcr12 == rate(Decimal(ch_n), Decimal(st_n))
+        gains = sum(x["new"] + x["ex"] + x["re"] for x in w)
+        assert qr12 == rate(gains, sum(x["con"] + x["ch"] for x in w))
+        expected_ltv = (
+            (s["end"] * st_n / (s["pay_n"] * ch_n)).quantize(CENT, rounding=ROUND_HALF_UP)
+            if s["pay_n"] and ch_n
+            else None
+        )
+        assert ltv == expected_ltv, (month, tier)
+        checked += 1
+    assert checked >= 4 * 12, "twelve months with a full window, for 'all' and each tier"

@@ -26,3 +26,12 @@
         )
     end
 {%- endmacro %}
+
+{#- ratio() for a numerator that may be negative (net MRR churn: expansion can exceed losses),
+    rounded half away from zero like ratio() rounds positive numbers. -#}
+{% macro signed_ratio(numerator, denominator) -%}
+    case
+        when ({{ numerator }}) < 0 then -({{ ratio('-(' ~ numerator ~ ')', denominator) }})
+        else {{ ratio(numerator, denominator) }}
+    end
+{%- endmacro %}
