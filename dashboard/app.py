@@ -60,6 +60,22 @@ def pct(x: float | None) -> str:
     return "-" if x is None or pd.isna(x) else f"{x:.1%}"
 
 
+def monthly_and_ttm(frame: pd.DataFrame, metric: str, title: str, value_format: str, **y_options: object) -> alt.Chart:
+    """A metric of saas_metrics_monthly and its trailing-twelve-month version, as two lines over the months."""
+    long = frame.melt("month", value_vars=[metric, f"{metric}_ttm"], var_name="metric", value_name="value")
+    long["value"] = long["value"].astype(float)
+    return (
+        alt.Chart(long)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("yearmonth(month):O", title=None),
+            y=alt.Y("value:Q", title=title, **y_options),
+            color=alt.Color("metric:N", title=None),
+            tooltip=["yearmonth(month):O", "metric:N", alt.Tooltip("value:Q", format=value_format)],
+        )
+    )
+
+
 def main() -> None:
     st.set_page_config(page_title="Customer success - leadership", layout="wide")
     st.title("Customer success: leadership dashboard")
@@ -160,40 +176,22 @@ def main() -> None:
     q1, q2 = st.columns(2)
     with q1:
         st.subheader(f"Quick ratio, last 12 complete months ({tier})")
-        ratios = saas.melt(
-            "month", value_vars=["quick_ratio", "quick_ratio_ttm"], var_name="metric", value_name="ratio"
-        )
-        ratios["ratio"] = ratios["ratio"].astype(float)
+        # symlog: a month with almost no loss has a ratio in the hundreds, the year's is near 3
         st.altair_chart(
-            alt.Chart(ratios)
-            .mark_line(point=True)
-            .encode(
-                x=alt.X("yearmonth(month):O", title=None),
-                # symlog: a month with almost no loss has a ratio in the hundreds, the year's is near 3
-                y=alt.Y(
-                    "ratio:Q",
-                    title="(new + expansion + reactivation) / (contraction + churn)",
-                    scale=alt.Scale(type="symlog"),
-                ),
-                color=alt.Color("metric:N", title=None),
-                tooltip=["yearmonth(month):O", "metric:N", alt.Tooltip("ratio:Q", format=".2f")],
+            monthly_and_ttm(
+                saas,
+                "quick_ratio",
+                "(new + expansion + reactivation) / (contraction + churn)",
+                ".2f",
+                scale=alt.Scale(type="symlog"),
             ),
             use_container_width=True,
         )
     with q2:
         st.subheader(f"Logo churn rate, last 12 complete months ({tier})")
-        churn = saas.melt(
-            "month", value_vars=["logo_churn_rate", "logo_churn_rate_ttm"], var_name="metric", value_name="rate"
-        )
-        churn["rate"] = churn["rate"].astype(float)
         st.altair_chart(
-            alt.Chart(churn)
-            .mark_line(point=True)
-            .encode(
-                x=alt.X("yearmonth(month):O", title=None),
-                y=alt.Y("rate:Q", title="churned accounts / accounts at the start", axis=alt.Axis(format="%")),
-                color=alt.Color("metric:N", title=None),
-                tooltip=["yearmonth(month):O", "metric:N", alt.Tooltip("rate:Q", format=".2%")],
+            monthly_and_ttm(
+                saas, "logo_churn_rate", "churned accounts / accounts at the start", ".2%", axis=alt.Axis(format="%")
             ),
             use_container_width=True,
         )

@@ -49,7 +49,8 @@ final as (
         count(case when m.ending_mrr > 0 then 1 end) as active_accounts,
         count(case when m.new_mrr > 0 then 1 end) as new_accounts,
         count(case when m.churned_mrr > 0 then 1 end) as churned_accounts,
-        grid.is_complete
+        grid.is_complete,
+        count(case when m.starting_mrr > 0 then 1 end) as starting_accounts
     from grid
     left join movements_by_segment as m
         on m.month = grid.month
