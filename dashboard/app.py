@@ -63,6 +63,7 @@ def pct(x: float | None) -> str:
 def monthly_and_ttm(frame: pd.DataFrame, metric: str, title: str, value_format: str, **y_options: object) -> alt.Chart:
     """A metric of saas_metrics_monthly and its trailing-twelve-month version, as two lines over the months."""
     long = frame.melt("month", value_vars=[metric, f"{metric}_ttm"], var_name="metric", value_name="value")
+    long["metric"] = long["metric"].str.removeprefix("cc_")
     long["value"] = long["value"].astype(float)
     return (
         alt.Chart(long)
@@ -92,6 +93,14 @@ def main() -> None:
     )
 
     tier = st.sidebar.selectbox("Service tier", ["all", *TIERS], key="tier")
+    view = st.sidebar.radio(
+        "Currency",
+        ["Reported", "Constant currency"],
+        key="currency",
+        help="Reported: every month at its own FX rate, so currency moves show as expansion or contraction. "
+        "Constant currency: movements are contract changes only, currency is its own bar (docs/metrics.md).",
+    )
+    cc = "cc_" if view == "Constant currency" else ""
     region = st.sidebar.selectbox(
         "Region", ["all", *sorted(data["accounts"]["region"].dropna().unique())], key="region"
     )
@@ -117,25 +126,26 @@ def main() -> None:
     k = st.columns(5)
     k[0].metric("ARR", money(active["current_arr"].sum()))
     k[1].metric("Paying accounts", f"{len(active):,}")
-    k[2].metric("NRR (TTM)", pct(latest["nrr"] if latest is not None else None))
-    k[3].metric("GRR (TTM)", pct(latest["grr"] if latest is not None else None))
+    k[2].metric("NRR (TTM)", pct(latest[f"{cc}nrr"] if latest is not None else None))
+    k[3].metric("GRR (TTM)", pct(latest[f"{cc}grr"] if latest is not None else None))
     k[4].metric("Accounts in red", f"{(now['health_band'] == 'red').sum():,}")
 
     left, right = st.columns(2)
     with left:
-        st.subheader("MRR waterfall, last 12 months")
+        st.subheader(f"MRR waterfall, last 12 months ({view.lower()})")
         moves = keep(data["movements"])
         months = sorted(moves["month"].unique())[-12:]
-        wf = (
-            moves[moves["month"].isin(months)]
-            .groupby("month")[["new_mrr", "reactivation_mrr", "expansion_mrr", "contraction_mrr", "churned_mrr"]]
-            .sum()
-            .reset_index()
-        )
-        for col in ("contraction_mrr", "churned_mrr"):
+        columns = ["new_mrr", "reactivation_mrr", f"{cc}expansion_mrr", f"{cc}contraction_mrr", f"{cc}churned_mrr"]
+        if cc:
+            columns.append("fx_adjustment_mrr")
+        wf = moves[moves["month"].isin(months)].groupby("month")[columns].sum().reset_index()
+        for col in (f"{cc}contraction_mrr", f"{cc}churned_mrr"):
             wf[col] = -wf[col]
         long = wf.melt("month", var_name="movement", value_name="usd")
-        long["movement"] = long["movement"].str.replace("_mrr", "")
+        long["usd"] = long["usd"].astype(float)
+        long["movement"] = (
+            long["movement"].str.removeprefix("cc_").str.replace("_mrr", "").str.replace("fx_adjustment", "currency")
+        )
         st.altair_chart(
             alt.Chart(long)
             .mark_bar()
@@ -145,8 +155,8 @@ def main() -> None:
                 color=alt.Color(
                     "movement:N",
                     scale=alt.Scale(
-                        domain=["new", "reactivation", "expansion", "contraction", "churned"],
-                        range=["#1565c0", "#42a5f5", "#66bb6a", "#ffa726", "#e53935"],
+                        domain=["new", "reactivation", "expansion", "contraction", "churned", "currency"],
+                        range=["#1565c0", "#42a5f5", "#66bb6a", "#ffa726", "#e53935", "#9e9e9e"],
                     ),
                 ),
                 tooltip=["yearmonth(month):O", "movement:N", alt.Tooltip("sum(usd):Q", format=",.2f")],
@@ -155,7 +165,8 @@ def main() -> None:
         )
     with right:
         st.subheader(f"NRR and GRR ({segment[1] if segment[0] != 'all' else 'all accounts'})")
-        trend = nrr_seg.melt("month", value_vars=["nrr", "grr"], var_name="metric", value_name="ratio")
+        trend = nrr_seg.melt("month", value_vars=[f"{cc}nrr", f"{cc}grr"], var_name="metric", value_name="ratio")
+        trend["metric"] = trend["metric"].str.removeprefix("cc_")
         trend["ratio"] = trend["ratio"].astype(float)
         st.altair_chart(
             alt.Chart(trend)
@@ -180,7 +191,7 @@ def main() -> None:
         st.altair_chart(
             monthly_and_ttm(
                 saas,
-                "quick_ratio",
+                f"{cc}quick_ratio",
                 "(new + expansion + reactivation) / (contraction + churn)",
                 ".2f",
                 scale=alt.Scale(type="symlog"),
@@ -188,6 +199,7 @@ def main() -> None:
             use_container_width=True,
         )
     with q2:
+        # accounts, not dollars: the same in both currency views
         st.subheader(f"Logo churn rate, last 12 complete months ({tier})")
         st.altair_chart(
             monthly_and_ttm(

@@ -103,6 +103,23 @@ def test_dashboard_renders_every_chart_and_the_filters_work(dashboard: str) -> N
         assert page.locator('[data-testid="stException"]').count() == 0
         assert "Traceback" not in body and "Error" not in body
 
+        # reported -> constant currency: the waterfall gains the currency bar, NRR is valued at base-month rates
+        nrr_reported = page.locator('[data-testid="stMetricValue"]').nth(2).inner_text()
+        page.locator('[data-testid="stSidebar"] [data-testid="stRadio"] label', has_text="Constant currency").click()
+        page.wait_for_function(
+            "() => document.body.innerText.includes('MRR waterfall, last 12 months (constant currency)')",
+            timeout=30_000,
+        )
+        page.wait_for_timeout(1500)
+        nrr_cc = page.locator('[data-testid="stMetricValue"]').nth(2).inner_text()
+        assert nrr_cc != nrr_reported, "the sample's currencies moved: constant-currency NRR differs"
+        assert page.locator('[data-testid="stException"]').count() == 0
+        page.screenshot(path=str(ARTIFACTS / "dashboard-constant-currency.png"), full_page=True)
+        page.locator('[data-testid="stSidebar"] [data-testid="stRadio"] label', has_text="Reported").click()
+        page.wait_for_function(
+            "() => document.body.innerText.includes('MRR waterfall, last 12 months (reported)')", timeout=30_000
+        )
+
         arr_all = page.locator('[data-testid="stMetricValue"]').first.inner_text()
         page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first.click()
         page.locator('[role="option"]', has_text="high_touch").click()

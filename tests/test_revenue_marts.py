@@ -44,6 +44,8 @@ def reference(pipeline_run: PipelineRun) -> dict:
         months.append(m)
         m = add_months(m, 1)
     mrr: dict[tuple[str, date], Decimal] = defaultdict(Decimal)
+    # the contracts in force, to value them at another month's rate (constant currency)
+    contracts: dict[tuple[str, date], list[tuple[Decimal, str]]] = defaultdict(list)
     for month in months:
         nxt = add_months(month, 1)
         snapshot = datetime.combine(min(nxt, as_of), datetime.min.time())
@@ -54,7 +56,19 @@ def reference(pipeline_run: PipelineRun) -> dict:
                     amount = Decimal(seats) * Decimal(unit) * (100 - Decimal(str(disc))) / 100 / interval
                     usd = (amount * factor[cur] * fx[(month, cur)]).quantize(CENT, ROUND_HALF_UP)
                     mrr[(account, month)] += usd
-    return {"mrr": mrr, "months": months}
+                    contracts[(account, month)].append((amount * factor[cur], cur))
+
+    def valued(account: str, month: date, rate_month: date) -> Decimal:
+        """The account's contracts of `month` at `rate_month`'s rates, each rounded to the cent."""
+        return sum(
+            (
+                (units * fx[(rate_month, cur)]).quantize(CENT, ROUND_HALF_UP)
+                for units, cur in contracts[(account, month)]
+            ),
+            Decimal(0),
+        )
+
+    return {"mrr": mrr, "months": months, "valued": valued}
 
 
 def test_account_mrr_matches_python_to_the_cent(pipeline_run: PipelineRun, reference: dict) -> None:
@@ -90,6 +104,57 @@ def test_nrr_and_grr_match_python(pipeline_run: PipelineRun, reference: dict, mo
     assert row[:5] == (n, base, current, capped, retained)
     assert row[5] == (current / base).quantize(MICRO, ROUND_HALF_UP)
     assert row[6] == (capped / base).quantize(MICRO, ROUND_HALF_UP)
+
+
+def test_constant_currency_movements_match_python(pipeline_run: PipelineRun, reference: dict) -> None:
+    """Every account-month's FX term and constant-currency movement: last month's contracts and this
+    month's valued at this month's rate, recomputed from the staged subscription versions."""
+    mrr, valued = reference["mrr"], reference["valued"]
+    rows = pipeline_run.query(
+        "select account_id, month, starting_mrr, ending_mrr, fx_adjustment_mrr, cc_expansion_mrr, "
+        "cc_contraction_mrr, cc_churned_mrr, cc_movement_type from marts.mrr_movements"
+    )
+    moved_by_currency_only = 0
+    for account, month, starting, ending, fx_term, cc_ex, cc_con, cc_ch, cc_type in rows:
+        previous = add_months(month, -1)
+        assert starting == mrr.get((account, previous), Decimal(0))
+        at_month_rate = valued(account, previous, month)
+        assert fx_term == at_month_rate - starting, (account, month)
+        change = ending - at_month_rate
+        if starting == 0:
+            expected = (Decimal(0), Decimal(0), Decimal(0))
+        elif ending == 0:
+            expected = (Decimal(0), Decimal(0), at_month_rate)
+        else:
+            expected = (max(change, Decimal(0)), max(-change, Decimal(0)), Decimal(0))
+        assert (cc_ex, cc_con, cc_ch) == expected, (account, month)
+        if starting > 0 and ending > 0 and change == 0 and ending != starting:
+            assert cc_type == "flat"
+            moved_by_currency_only += 1
+    assert moved_by_currency_only > 100, "the sample has foreign-currency accounts whose contracts did not change"
+
+
+def test_constant_currency_nrr_matches_python(pipeline_run: PipelineRun, reference: dict) -> None:
+    mrr, valued = reference["mrr"], reference["valued"]
+    month = reference["months"][-2]
+    base_month = add_months(month, -12)
+    base = {a: v for (a, m), v in mrr.items() if m == base_month and v > 0}
+    cc_current = {a: valued(a, month, base_month) for a in base}
+    cc_sum = sum(cc_current.values())
+    cc_capped = sum(min(cc_current[a], base[a]) for a in base)
+    row = pipeline_run.query(
+        "select cc_current_mrr, cc_capped_current_mrr, cc_nrr, cc_grr, nrr from marts.nrr_monthly "
+        "where month = ? and segment_type = 'all'",
+        [month],
+    )[0]
+    total = sum(base.values())
+    assert row[:4] == (
+        cc_sum,
+        cc_capped,
+        (cc_sum / total).quantize(MICRO, ROUND_HALF_UP),
+        (cc_capped / total).quantize(MICRO, ROUND_HALF_UP),
+    )
+    assert row[2] != row[4], "the sample's currencies moved over the year"
 
 
 def test_one_cohort_row_matches_python(pipeline_run: PipelineRun, reference: dict) -> None:
@@ -149,16 +214,19 @@ def test_saas_metrics_match_python_for_every_month_and_tier(pipeline_run: Pipeli
     """saas_metrics_monthly against the same formulas computed here from mrr_movements (docs/metrics.md)."""
     rows = pipeline_run.query(
         "select account_id, month, service_tier, starting_mrr, new_mrr, reactivation_mrr, expansion_mrr, "
-        "contraction_mrr, churned_mrr, ending_mrr from marts.mrr_movements"
+        "contraction_mrr, churned_mrr, ending_mrr, cc_expansion_mrr, cc_contraction_mrr, cc_churned_mrr "
+        "from marts.mrr_movements"
     )
     sums: dict[tuple[date, str], dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     for _, month, tier, *amounts in rows:
         for segment in (tier, "all"):
             s = sums[(month, segment)]
-            for name, value in zip(("st", "new", "re", "ex", "con", "ch", "end"), amounts, strict=True):
+            for name, value in zip(
+                ("st", "new", "re", "ex", "con", "ch", "end", "cc_ex", "cc_con", "cc_ch"), amounts, strict=True
+            ):
                 s[name] += value
             s["st_n"] += amounts[0] > 0
-            s["pay_n"] += amounts[-1] > 0
+            s["pay_n"] += amounts[6] > 0
             s["ch_n"] += amounts[5] > 0
 
     def rate(n: Decimal, d: Decimal) -> Decimal | None:
@@ -169,9 +237,9 @@ def test_saas_metrics_match_python_for_every_month_and_tier(pipeline_run: Pipeli
 
     months = sorted({m for m, _ in sums})
     checked = 0
-    for month, tier, mrr, arpa, lcr, net, qr, lcr12, qr12, ltv in pipeline_run.query(
+    for month, tier, mrr, arpa, lcr, net, qr, lcr12, qr12, ltv, cc_qr, cc_qr12 in pipeline_run.query(
         "select month, service_tier, mrr, arpa, logo_churn_rate, net_mrr_churn_rate, quick_ratio, "
-        "logo_churn_rate_ttm, quick_ratio_ttm, ltv from marts.saas_metrics_monthly"
+        "logo_churn_rate_ttm, quick_ratio_ttm, ltv, cc_quick_ratio, cc_quick_ratio_ttm from marts.saas_metrics_monthly"
     ):
         s = sums.get((month, tier), defaultdict(Decimal))
         assert mrr == s["end"]
@@ -179,15 +247,18 @@ def test_saas_metrics_match_python_for_every_month_and_tier(pipeline_run: Pipeli
         assert lcr == rate(Decimal(s["ch_n"]), Decimal(s["st_n"]))
         assert net == rate(s["con"] + s["ch"] - s["ex"] - s["re"], s["st"])
         assert qr == rate(s["new"] + s["ex"] + s["re"], s["con"] + s["ch"])
+        assert cc_qr == rate(s["new"] + s["cc_ex"] + s["re"], s["cc_con"] + s["cc_ch"])
         window = [m for m in months if add_months(month, -11) <= m <= month]
         if len(window) < 12:
-            assert (lcr12, qr12, ltv) == (None, None, None)
+            assert (lcr12, qr12, ltv, cc_qr12) == (None, None, None, None)
             continue
         w = [sums.get((m, tier), defaultdict(Decimal)) for m in window]
         st_n, ch_n = sum(x["st_n"] for x in w), sum(x["ch_n"] for x in w)
         assert lcr12 == rate(Decimal(ch_n), Decimal(st_n))
         gains = sum(x["new"] + x["ex"] + x["re"] for x in w)
         assert qr12 == rate(gains, sum(x["con"] + x["ch"] for x in w))
+        cc_gains = sum(x["new"] + x["cc_ex"] + x["re"] for x in w)
+        assert cc_qr12 == rate(cc_gains, sum(x["cc_con"] + x["cc_ch"] for x in w))
         expected_ltv = (
             (s["end"] * st_n / (s["pay_n"] * ch_n)).quantize(CENT, rounding=ROUND_HALF_UP)
             if s["pay_n"] and ch_n

@@ -3,16 +3,23 @@
     cast(round({{ expression }}, 2) as decimal(18, 2))
 {%- endmacro %}
 
-{#- Minor units of `currency` on `at` converted to USD with that month's rate.
-    Expects the model to join `currencies` as `cur` and `fx_rates` as `fx`. -#}
-{% macro minor_to_usd(amount_minor) -%}
-    {{ money(amount_minor ~ ' * cur.minor_unit_factor * fx.usd_per_unit') }}
+{#- Minor units converted to USD with the rate joined as `fx_alias` (by
+    default the month's rate joined by `fx_join`). Expects the model to join
+    `currencies` as `cur`. -#}
+{% macro minor_to_usd(amount_minor, fx_alias='fx') -%}
+    {{ money(amount_minor ~ ' * cur.minor_unit_factor * ' ~ fx_alias ~ '.usd_per_unit') }}
 {%- endmacro %}
 
 {% macro fx_join(currency_column, at_column) -%}
     left join {{ ref('currencies') }} as cur
         on cur.currency = {{ currency_column }}
-    left join {{ ref('fx_rates') }} as fx
-        on fx.currency = {{ currency_column }}
-        and fx.month = cast({{ dbt.date_trunc('month', at_column) }} as date)
+    {{ fx_rate_join('fx', currency_column, dbt.date_trunc('month', at_column)) }}
+{%- endmacro %}
+
+{#- The rate of `currency_column` in the month starting at `month_expression`,
+    joined as `alias`: for valuing an amount at another month's rate. -#}
+{% macro fx_rate_join(alias, currency_column, month_expression) -%}
+    left join {{ ref('fx_rates') }} as {{ alias }}
+        on {{ alias }}.currency = {{ currency_column }}
+        and {{ alias }}.month = cast({{ month_expression }} as date)
 {%- endmacro %}

@@ -1,6 +1,8 @@
 {#- One row per account and month from the account's first month with MRR > 0
     (its cohort month) to the as-of month, MRR 0 where nothing was in force,
-    with the plan of its largest subscription and its service tier that month. -#}
+    with the plan of its largest subscription and its service tier that month,
+    and the same contracts valued at the next month's and at the year-earlier
+    month's rates (for the constant-currency waterfall and NRR/GRR). -#}
 with
 
 subscription_mrr as (
@@ -20,6 +22,8 @@ ranked_subscriptions as (
         account_id,
         month_start,
         mrr_usd,
+        mrr_usd_at_next_month_rate,
+        mrr_usd_at_year_earlier_rate,
         seats,
         plan,
         row_number() over (
@@ -33,6 +37,8 @@ account_months as (
         account_id,
         month_start,
         sum(mrr_usd) as mrr,
+        sum(mrr_usd_at_next_month_rate) as mrr_at_next_month_rate,
+        sum(mrr_usd_at_year_earlier_rate) as mrr_at_year_earlier_rate,
         sum(seats) as seats,
         max(case when size_rank = 1 then plan end) as plan
     from ranked_subscriptions
@@ -54,7 +60,13 @@ dense as (
         months.is_complete,
         {{ money('coalesce(account_months.mrr, 0)') }} as mrr,
         coalesce(account_months.seats, 0) as seats,
-        account_months.plan
+        account_months.plan,
+        case
+            when account_months.account_id is null then 0 else account_months.mrr_at_next_month_rate
+        end as mrr_at_next_month_rate,
+        case
+            when account_months.account_id is null then 0 else account_months.mrr_at_year_earlier_rate
+        end as mrr_at_year_earlier_rate
     from cohorts
     inner join months
         on months.month_start >= cohorts.cohort_month
@@ -85,7 +97,9 @@ final as (
         seats,
         plan,
         service_tier,
-        is_complete
+        is_complete,
+        cast(mrr_at_next_month_rate as decimal(18, 2)) as mrr_at_next_month_rate,
+        cast(mrr_at_year_earlier_rate as decimal(18, 2)) as mrr_at_year_earlier_rate
     from tiered
     where tier_rank = 1
 )

@@ -1,7 +1,10 @@
 {#- MRR per subscription and month: the version in force at the month's
     snapshot instant (end of month; the as-of date for the current month),
     if it is active (trials and cancelled versions are 0), converted to USD at
-    that month's rate and rounded to the cent. -#}
+    that month's rate and rounded to the cent. The same contract is also valued
+    at the next month's rate (the starting book of the constant-currency
+    waterfall) and at the rate of twelve months earlier (constant-currency
+    NRR/GRR), each rounded to the cent per subscription. -#}
 with
 
 versions as (
@@ -37,9 +40,13 @@ converted as (
         in_force.seats,
         in_force.currency,
         fx.usd_per_unit as fx_rate,
-        {{ minor_to_usd('in_force.monthly_amount_minor') }} as mrr_usd
+        {{ minor_to_usd('in_force.monthly_amount_minor') }} as mrr_usd,
+        {{ minor_to_usd('in_force.monthly_amount_minor', 'fx_next') }} as mrr_usd_at_next_month_rate,
+        {{ minor_to_usd('in_force.monthly_amount_minor', 'fx_year_before') }} as mrr_usd_at_year_earlier_rate
     from in_force
     {{ fx_join('in_force.currency', 'in_force.month_start') }}
+    {{ fx_rate_join('fx_next', 'in_force.currency', dbt.dateadd('month', 1, 'in_force.month_start')) }}
+    {{ fx_rate_join('fx_year_before', 'in_force.currency', dbt.dateadd('month', -12, 'in_force.month_start')) }}
 )
 
 select * from converted

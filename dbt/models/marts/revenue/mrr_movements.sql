@@ -1,6 +1,16 @@
 {#- MRR movements per account and month, comparing the previous month's MRR
     (starting) with this month's (ending). Exactly one movement is non-zero,
-    so starting + new + reactivation + expansion - contraction - churned = ending. -#}
+    so starting + new + reactivation + expansion - contraction - churned = ending.
+
+    Reported movements compare books converted at two different months' rates,
+    so a foreign-currency contract that never changed moves every month. The
+    constant-currency (cc_) movements value last month's contracts and this
+    month's at this month's rate: the rate of the month in which any contract
+    change took effect. The change of contract is the movement; revaluing last
+    month's book from last month's rate to this month's is fx_adjustment_mrr:
+    starting + new + reactivation + cc_expansion - cc_contraction - cc_churned
+    + fx_adjustment = ending, exactly. New and reactivation are the same in
+    both views (there is no starting book to revalue). -#}
 with
 
 account_mrr as (
@@ -14,6 +24,11 @@ lagged as (
         cohort_month,
         is_complete,
         coalesce(lag(mrr) over (partition by account_id order by month), 0) as starting_mrr,
+        -- last month's contracts at this month's rate; null only when a rate is missing
+        coalesce(
+            lag(mrr_at_next_month_rate) over (partition by account_id order by month),
+            case when lag(month) over (partition by account_id order by month) is null then 0 end
+        ) as starting_mrr_at_month_rate,
         mrr as ending_mrr,
         lag(service_tier) over (partition by account_id order by month) as starting_tier,
         service_tier as ending_tier
@@ -42,7 +57,29 @@ classified as (
         end as movement_type,
         -- segment at the start of the period; accounts arriving this month by where they land
         case when starting_mrr > 0 then starting_tier else ending_tier end as service_tier,
-        is_complete
+        is_complete,
+        starting_mrr_at_month_rate - starting_mrr as fx_adjustment_mrr,
+        case
+            when starting_mrr > 0 and ending_mrr > starting_mrr_at_month_rate
+                then ending_mrr - starting_mrr_at_month_rate
+            else 0
+        end as cc_expansion_mrr,
+        case
+            when starting_mrr > 0 and ending_mrr > 0 and ending_mrr < starting_mrr_at_month_rate
+                then starting_mrr_at_month_rate - ending_mrr
+            else 0
+        end as cc_contraction_mrr,
+        case when starting_mrr > 0 and ending_mrr = 0 then starting_mrr_at_month_rate else 0 end
+            as cc_churned_mrr,
+        case
+            when starting_mrr = 0 and ending_mrr > 0 and month = cohort_month then 'new'
+            when starting_mrr = 0 and ending_mrr > 0 then 'reactivation'
+            when starting_mrr > 0 and ending_mrr = 0 then 'churn'
+            when ending_mrr > starting_mrr_at_month_rate then 'expansion'
+            when ending_mrr < starting_mrr_at_month_rate then 'contraction'
+            when ending_mrr > 0 then 'flat'
+            else 'inactive'
+        end as cc_movement_type
     from lagged
 ),
 
@@ -59,7 +96,12 @@ final as (
         cast(ending_mrr as decimal(18, 2)) as ending_mrr,
         movement_type,
         service_tier,
-        is_complete
+        is_complete,
+        cast(fx_adjustment_mrr as decimal(18, 2)) as fx_adjustment_mrr,
+        cast(cc_expansion_mrr as decimal(18, 2)) as cc_expansion_mrr,
+        cast(cc_contraction_mrr as decimal(18, 2)) as cc_contraction_mrr,
+        cast(cc_churned_mrr as decimal(18, 2)) as cc_churned_mrr,
+        cc_movement_type
     from classified
 )
 

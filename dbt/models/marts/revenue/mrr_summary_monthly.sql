@@ -1,6 +1,7 @@
 {#- The MRR waterfall per month and service tier, plus 'all'. Every month from
     the first MRR month to the as-of month and every tier has a row (zeros
-    where nothing happened), so BI never has to fill gaps. -#}
+    where nothing happened), so BI never has to fill gaps. The constant-
+    currency columns (cc_ and fx_adjustment_mrr) sum mrr_movements' own. -#}
 with
 
 movements as (
@@ -21,11 +22,13 @@ segments as (
 
 movements_by_segment as (
     select month, service_tier, starting_mrr, new_mrr, reactivation_mrr, expansion_mrr,
-           contraction_mrr, churned_mrr, ending_mrr
+           contraction_mrr, churned_mrr, ending_mrr, fx_adjustment_mrr, cc_expansion_mrr,
+           cc_contraction_mrr, cc_churned_mrr
     from movements
     union all
     select month, 'all' as service_tier, starting_mrr, new_mrr, reactivation_mrr, expansion_mrr,
-           contraction_mrr, churned_mrr, ending_mrr
+           contraction_mrr, churned_mrr, ending_mrr, fx_adjustment_mrr, cc_expansion_mrr,
+           cc_contraction_mrr, cc_churned_mrr
     from movements
 ),
 
@@ -50,7 +53,15 @@ final as (
         count(case when m.new_mrr > 0 then 1 end) as new_accounts,
         count(case when m.churned_mrr > 0 then 1 end) as churned_accounts,
         grid.is_complete,
-        count(case when m.starting_mrr > 0 then 1 end) as starting_accounts
+        count(case when m.starting_mrr > 0 then 1 end) as starting_accounts,
+        cast(coalesce(sum(m.fx_adjustment_mrr), 0) as decimal(18, 2)) as fx_adjustment_mrr,
+        cast(coalesce(sum(m.cc_expansion_mrr), 0) as decimal(18, 2)) as cc_expansion_mrr,
+        cast(coalesce(sum(m.cc_contraction_mrr), 0) as decimal(18, 2)) as cc_contraction_mrr,
+        cast(coalesce(sum(m.cc_churned_mrr), 0) as decimal(18, 2)) as cc_churned_mrr,
+        count(case when m.expansion_mrr > 0 then 1 end) as expanding_accounts,
+        count(case when m.contraction_mrr > 0 then 1 end) as contracting_accounts,
+        count(case when m.cc_expansion_mrr > 0 then 1 end) as cc_expanding_accounts,
+        count(case when m.cc_contraction_mrr > 0 then 1 end) as cc_contracting_accounts
     from grid
     left join movements_by_segment as m
         on m.month = grid.month

@@ -1,7 +1,10 @@
 {#- Trailing-twelve-month net and gross revenue retention. The base is every
     account with MRR > 0 twelve months before `month`; segments (service tier,
     region, plan) are taken at that base month, so an account is judged against
-    the group it started in. -#}
+    the group it started in. The constant-currency columns (cc_) value the
+    current month's contracts at the base month's rates, the usual definition
+    of constant-currency growth (this period at the prior period's rates), so
+    only contract changes move cc_nrr and cc_grr. -#}
 with
 
 account_mrr as (
@@ -23,6 +26,7 @@ base as (
         base_month.account_id,
         base_month.mrr as base_mrr,
         coalesce(current_month.mrr, 0) as current_mrr,
+        coalesce(current_month.mrr_at_year_earlier_rate, 0) as cc_current_mrr,
         base_month.service_tier,
         coalesce(accounts.region, 'unknown') as region,
         coalesce(base_month.plan, 'unknown') as plan
@@ -38,13 +42,16 @@ base as (
 ),
 
 segmented as (
-    select month, is_complete, 'all' as segment_type, 'all' as segment, account_id, base_mrr, current_mrr from base
+    select month, is_complete, 'all' as segment_type, 'all' as segment, account_id, base_mrr, current_mrr,
+           cc_current_mrr
+    from base
     union all
-    select month, is_complete, 'service_tier', service_tier, account_id, base_mrr, current_mrr from base
+    select month, is_complete, 'service_tier', service_tier, account_id, base_mrr, current_mrr, cc_current_mrr
+    from base
     union all
-    select month, is_complete, 'region', region, account_id, base_mrr, current_mrr from base
+    select month, is_complete, 'region', region, account_id, base_mrr, current_mrr, cc_current_mrr from base
     union all
-    select month, is_complete, 'plan', plan, account_id, base_mrr, current_mrr from base
+    select month, is_complete, 'plan', plan, account_id, base_mrr, current_mrr, cc_current_mrr from base
 ),
 
 aggregated as (
@@ -57,6 +64,8 @@ aggregated as (
         sum(current_mrr) as current_mrr,
         sum(case when current_mrr < base_mrr then current_mrr else base_mrr end) as capped_current_mrr,
         count(case when current_mrr > 0 then 1 end) as retained_accounts,
+        sum(cc_current_mrr) as cc_current_mrr,
+        sum(case when cc_current_mrr < base_mrr then cc_current_mrr else base_mrr end) as cc_capped_current_mrr,
         is_complete
     from segmented
     group by month, segment_type, segment, is_complete
@@ -75,7 +84,11 @@ final as (
         {{ ratio('current_mrr', 'base_mrr') }} as nrr,
         {{ ratio('capped_current_mrr', 'base_mrr') }} as grr,
         {{ ratio('retained_accounts', 'base_accounts') }} as logo_retention,
-        is_complete
+        is_complete,
+        cast(cc_current_mrr as decimal(18, 2)) as cc_current_mrr,
+        cast(cc_capped_current_mrr as decimal(18, 2)) as cc_capped_current_mrr,
+        {{ ratio('cc_current_mrr', 'base_mrr') }} as cc_nrr,
+        {{ ratio('cc_capped_current_mrr', 'base_mrr') }} as cc_grr
     from aggregated
 )
 

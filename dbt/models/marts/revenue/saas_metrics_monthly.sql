@@ -1,7 +1,9 @@
 {#- The SaaS metrics leadership reads, per month and service tier (plus 'all'), from the MRR
     waterfall of mrr_summary_monthly: MRR, ARR, paying accounts, ARPA, the movements, logo and
     MRR churn rates, expansion rate, quick ratio, their trailing-twelve-month versions and a
-    simple LTV. Formulas and worked examples: docs/metrics.md. -#}
+    simple LTV, and the constant-currency movements and rates (cc_), whose base is the starting
+    book at the month's rate (starting_mrr + fx_adjustment_mrr). Formulas and worked examples:
+    docs/metrics.md. -#}
 {%- set ttm = "over (partition by service_tier order by month rows between 11 preceding and current row)" -%}
 with
 
@@ -20,7 +22,10 @@ windowed as (
         sum(contraction_mrr) {{ ttm }} as contraction_mrr_ttm,
         sum(churned_mrr) {{ ttm }} as churned_mrr_ttm,
         sum(starting_accounts) {{ ttm }} as starting_accounts_ttm,
-        sum(churned_accounts) {{ ttm }} as churned_accounts_ttm
+        sum(churned_accounts) {{ ttm }} as churned_accounts_ttm,
+        sum(cc_expansion_mrr) {{ ttm }} as cc_expansion_mrr_ttm,
+        sum(cc_contraction_mrr) {{ ttm }} as cc_contraction_mrr_ttm,
+        sum(cc_churned_mrr) {{ ttm }} as cc_churned_mrr_ttm
     from summary
 ),
 
@@ -64,7 +69,21 @@ final as (
         case when months_in_window = 12 then
             {{ divide_money('ending_mrr * starting_accounts_ttm', 'active_accounts * churned_accounts_ttm') }}
         end as ltv,
-        is_complete
+        is_complete,
+        fx_adjustment_mrr,
+        cc_expansion_mrr,
+        cc_contraction_mrr,
+        cc_churned_mrr,
+        {{ ratio('cc_contraction_mrr + cc_churned_mrr', 'starting_mrr + fx_adjustment_mrr') }}
+            as cc_gross_mrr_churn_rate,
+        {{ signed_ratio('cc_contraction_mrr + cc_churned_mrr - cc_expansion_mrr - reactivation_mrr',
+                        'starting_mrr + fx_adjustment_mrr') }} as cc_net_mrr_churn_rate,
+        {{ ratio('cc_expansion_mrr', 'starting_mrr + fx_adjustment_mrr') }} as cc_expansion_rate,
+        {{ ratio('new_mrr + cc_expansion_mrr + reactivation_mrr', 'cc_contraction_mrr + cc_churned_mrr') }}
+            as cc_quick_ratio,
+        case when months_in_window = 12 then
+            {{ ratio('new_mrr_ttm + cc_expansion_mrr_ttm + reactivation_mrr_ttm',
+                     'cc_contraction_mrr_ttm + cc_churned_mrr_ttm') }} end as cc_quick_ratio_ttm
     from windowed
 )
 
