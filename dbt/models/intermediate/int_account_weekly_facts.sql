@@ -1,6 +1,7 @@
 {#- Everything the health score and the alerts need, per account and week, for
     every week in which the account holds licensed seats (trial included): the grain
-    (int_account_weeks) and one model per component, side by side. Each figure is read at
+    (int_account_weeks) and one model per component, plus each account against its own
+    baseline (int_account_weekly_trends), side by side. Each figure is read at
     the week's snapshot (end of week, or the as-of date) and looks back from it: 28 days
     (4 weeks) of usage, 30/60 days of tickets, 60 days of e-mails, 90/91 days of CSAT,
     invoices and QBRs. -#}
@@ -28,6 +29,10 @@ relationship as (
 
 financial as (
     select * from {{ ref('int_account_weekly_financial') }}
+),
+
+trends as (
+    select * from {{ ref('int_account_weekly_trends') }}
 ),
 
 final as (
@@ -64,7 +69,12 @@ final as (
         financial.mrr_last_month,
         financial.mrr_year_before,
         financial.mrr_grew_12m,
-        financial.renewed_without_downgrade
+        financial.renewed_without_downgrade,
+        trends.login_trend_4w,
+        trends.core_events_baseline_2w,
+        trends.reply_rate_change,
+        trends.nps_change_13w,
+        trends.key_contact_lost_13w
     from account_weeks
     inner join usage on usage.account_id = account_weeks.account_id and usage.week_start = account_weeks.week_start
     inner join engagement
@@ -74,6 +84,7 @@ final as (
         on relationship.account_id = account_weeks.account_id and relationship.week_start = account_weeks.week_start
     inner join financial
         on financial.account_id = account_weeks.account_id and financial.week_start = account_weeks.week_start
+    inner join trends on trends.account_id = account_weeks.account_id and trends.week_start = account_weeks.week_start
 )
 
 select * from final

@@ -75,6 +75,8 @@ logins_falling as (
     where weeks_falling >= (select weeks from params where rule = 'logins_falling')
 ),
 
+-- against the account's own baseline (its 2-week average over the 8 weeks before): a fall
+-- from the previous two weeks alone fired on 6% precision in the backtest (docs/health-score.md)
 usage_down_tickets_up as (
     select
         account_id,
@@ -82,15 +84,15 @@ usage_down_tickets_up as (
         'churn_risk' as signal_type,
         'usage_down_tickets_up' as rule,
         {{ dbt.concat([
-            "'core-feature events ' ", to_text('core_events_prior_2w'),
-            "' -> '", to_text('core_events_2w'),
-            "' over two weeks while tickets rose '", to_text('tickets_prior_30d'),
+            "'core-feature events '", to_text('core_events_2w'),
+            "' over two weeks against its usual '", to_text('core_events_baseline_2w', round_to_integer=true),
+            "' while tickets rose '", to_text('tickets_prior_30d'),
             "' -> '", to_text('tickets_30d'), "' in 30 days'"
         ]) }} as detail
     from facts
     where is_complete
-      and core_events_prior_2w >= (select min_volume from params where rule = 'usage_down_tickets_up')
-      and core_events_2w <= (1 - {{ p % 'usage_down_tickets_up' }}) * core_events_prior_2w
+      and core_events_baseline_2w >= (select min_volume from params where rule = 'usage_down_tickets_up')
+      and core_events_2w <= (1 - {{ p % 'usage_down_tickets_up' }}) * core_events_baseline_2w
       and tickets_30d > tickets_prior_30d
 ),
 
@@ -109,6 +111,16 @@ low_adoption_day_30 as (
       and core_adoption_28d < {{ p % 'low_adoption_day_30' }}
 ),
 
+-- once, in the week an invoice crosses the threshold, not every week it stays unpaid
+overdue_weeks as (
+    select
+        account_id,
+        week_start,
+        max_days_overdue,
+        lag(max_days_overdue) over (partition by account_id order by week_start) as previous_max_days_overdue
+    from facts
+),
+
 invoice_overdue as (
     select
         account_id,
@@ -116,8 +128,9 @@ invoice_overdue as (
         'churn_risk' as signal_type,
         'invoice_overdue' as rule,
         {{ dbt.concat(["'an invoice is '", to_text('max_days_overdue'), "' days overdue'"]) }} as detail
-    from facts
+    from overdue_weeks
     where max_days_overdue > {{ p % 'invoice_overdue' }}
+      and coalesce(previous_max_days_overdue, 0) <= {{ p % 'invoice_overdue' }}
 ),
 
 people_left as (
@@ -142,6 +155,49 @@ nps_detractor as (
     where lowest_nps_this_week <= {{ p % 'nps_detractor' }}
 ),
 
+-- the score against the account's own average of the `weeks` weeks before (a full window)
+health_baselines as (
+    select
+        health.account_id,
+        health.week_start,
+        params.rule,
+        params.threshold,
+        params.weeks,
+        avg(cast(earlier.health_score as {{ dbt.type_float() }})) as baseline_score,
+        count(*) as baseline_weeks,
+        max(case when earlier.health_band = 'red' then 1 else 0 end) as was_red
+    from health
+    inner join params
+        on params.rule in ('health_dropped', 'health_turned_red')
+    inner join health as earlier
+        on earlier.account_id = health.account_id
+        and earlier.week_start < health.week_start
+        and earlier.week_start >= cast({{ dbt.dateadd('day', '-7 * params.weeks', 'health.week_start') }} as date)
+    group by health.account_id, health.week_start, params.rule, params.threshold, params.weeks
+),
+
+health_changes as (
+    select
+        health.account_id,
+        health.week_start,
+        health.health_score,
+        health.health_band,
+        health.previous_health_band,
+        health.main_driver,
+        health_baselines.rule,
+        health_baselines.weeks,
+        health_baselines.baseline_score,
+        health_baselines.was_red,
+        health_baselines.baseline_score - health.health_score >= health_baselines.threshold as fell_from_baseline
+    from health
+    inner join health_baselines
+        on health_baselines.account_id = health.account_id
+        and health_baselines.week_start = health.week_start
+        and health_baselines.baseline_weeks = health_baselines.weeks
+),
+
+-- red for the first time in `weeks` weeks and well below its own baseline: an account
+-- hovering at the red line used to fire every other week (10% precision in the backtest)
 turned_red as (
     select
         account_id,
@@ -150,10 +206,27 @@ turned_red as (
         'health_turned_red' as rule,
         {{ dbt.concat([
             "'health score '", to_text('health_score'),
-            "' (red, was '", "previous_health_band", "'); main driver: '", "main_driver"
+            "' (red, was '", "previous_health_band", "'; its '", to_text('weeks'), "'-week average '",
+            to_text('baseline_score', round_to_integer=true), "'); main driver: '", "main_driver"
         ]) }} as detail
-    from health
-    where health_band = 'red' and previous_health_band is not null and previous_health_band <> 'red'
+    from health_changes
+    where rule = 'health_turned_red'
+      and health_band = 'red' and previous_health_band is not null and previous_health_band <> 'red'
+      and was_red = 0 and fell_from_baseline
+),
+
+health_dropped as (
+    select
+        account_id,
+        week_start,
+        'churn_risk' as signal_type,
+        'health_dropped' as rule,
+        {{ dbt.concat([
+            "'health score '", to_text('health_score'), "' against its '", to_text('weeks'),
+            "'-week average of '", to_text('baseline_score', round_to_integer=true), "'; main driver: '", "main_driver"
+        ]) }} as detail
+    from health_changes
+    where rule = 'health_dropped' and fell_from_baseline
 ),
 
 seats_nearly_full as (
@@ -197,6 +270,7 @@ fired as (
     union all select * from people_left
     union all select * from nps_detractor
     union all select * from turned_red
+    union all select * from health_dropped
     union all select * from seats_nearly_full
     union all select * from promoter_green
 ),

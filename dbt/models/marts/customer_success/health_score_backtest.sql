@@ -1,0 +1,269 @@
+{#- Does the health score predict churn, on this data? Every scored account-week whose outcome is
+    known (int_account_weekly_outcomes: churn, or a loss of at least loss_share of MRR, within
+    horizon_days) is judged three ways, each a `section`:
+    - band: per health band, how many account-weeks were followed by the outcome, against the
+      base rate (lift);
+    - auc: per quarter and pooled (quarter_start null), the AUC of the score and of each
+      component's points, in rank-sum form (ties share their average rank): the probability that
+      an account-week followed by the outcome scored lower than one that was not;
+    - alert_rule: per churn-risk rule and for all of them, precision (share of firings followed by
+      the outcome within the horizon), recall (share of outcome events preceded by a firing within
+      recall_weeks) and the median lead time in weeks from firing to the outcome. -#}
+with
+
+health as (
+    select * from {{ ref('account_health_weekly') }}
+),
+
+outcomes as (
+    select * from {{ ref('int_account_weekly_outcomes') }}
+    where is_known
+),
+
+alerts as (
+    select * from {{ ref('churn_risk_alerts') }}
+    where signal_type = 'churn_risk'
+),
+
+alert_rules as (
+    select rule from {{ ref('alert_rules') }}
+    where signal_type = 'churn_risk'
+    union all
+    select 'all_churn_risk' as rule
+),
+
+settings as (
+    select * from {{ ref('backtest_settings') }}
+),
+
+scored as (
+    select
+        health.account_id,
+        health.week_start,
+        cast({{ dbt.date_trunc('quarter', 'health.week_start') }} as date) as quarter_start,
+        health.health_band,
+        health.health_score,
+        health.usage_points,
+        health.engagement_points,
+        health.support_points,
+        health.relationship_points,
+        health.financial_points,
+        case when outcomes.had_outcome then 1 else 0 end as outcome
+    from health
+    inner join outcomes
+        on outcomes.account_id = health.account_id
+        and outcomes.week_start = health.week_start
+),
+
+periods as (
+    select account_id, week_start, quarter_start as period_start, health_band, health_score, usage_points,
+           engagement_points, support_points, relationship_points, financial_points, outcome
+    from scored
+    union all
+    select account_id, week_start, cast(null as date) as period_start, health_band, health_score, usage_points,
+           engagement_points, support_points, relationship_points, financial_points, outcome
+    from scored
+),
+
+base_rates as (
+    select period_start, count(*) as scored_weeks, sum(outcome) as outcomes
+    from periods
+    group by period_start
+),
+
+band_rates as (
+    select
+        period_start,
+        health_band as subject,
+        count(*) as scored_weeks,
+        count(distinct account_id) as accounts,
+        sum(outcome) as outcomes
+    from periods
+    group by period_start, health_band
+),
+
+measures as (
+    select period_start, account_id, outcome, 'health_score' as subject, health_score as measure_value from periods
+    union all
+    select period_start, account_id, outcome, 'product_usage', usage_points from periods
+    union all
+    select period_start, account_id, outcome, 'engagement', engagement_points from periods
+    union all
+    select period_start, account_id, outcome, 'support', support_points from periods
+    union all
+    select period_start, account_id, outcome, 'relationship', relationship_points from periods
+    union all
+    select period_start, account_id, outcome, 'financial', financial_points from periods
+),
+
+-- the lowest value ranks last (highest rank): a low score is the prediction of the outcome
+ranked as (
+    select
+        measures.*,
+        rank() over (partition by period_start, subject order by measure_value desc)
+            + (count(*) over (partition by period_start, subject, measure_value) - 1) * 0.5 as average_rank
+    from measures
+),
+
+rank_sums as (
+    select
+        period_start,
+        subject,
+        count(*) as scored_weeks,
+        count(distinct account_id) as accounts,
+        sum(outcome) as outcomes,
+        sum(case when outcome = 1 then average_rank else 0 end) as outcome_rank_sum
+    from ranked
+    group by period_start, subject
+),
+
+fired as (
+    select alerts.rule, alerts.account_id, alerts.week_start, outcomes.had_outcome, outcomes.outcome_week
+    from alerts
+    inner join outcomes
+        on outcomes.account_id = alerts.account_id
+        and outcomes.week_start = alerts.week_start
+    union all
+    select 'all_churn_risk' as rule, alerts.account_id, alerts.week_start, outcomes.had_outcome, outcomes.outcome_week
+    from alerts
+    inner join outcomes
+        on outcomes.account_id = alerts.account_id
+        and outcomes.week_start = alerts.week_start
+),
+
+rule_precision as (
+    select
+        alert_rules.rule,
+        count(fired.account_id) as times_fired,
+        count(distinct fired.account_id) as accounts,
+        sum(case when fired.had_outcome then 1 else 0 end) as followed_by_outcome,
+        percentile_cont(0.5) within group (
+            order by case when fired.had_outcome then {{ dbt.datediff('fired.week_start', 'fired.outcome_week', 'day') }} / 7 end
+        ) as median_lead_weeks
+    from alert_rules
+    left join fired
+        on fired.rule = alert_rules.rule
+    group by alert_rules.rule
+),
+
+outcome_events as (
+    select distinct account_id, outcome_week
+    from outcomes
+    where had_outcome
+),
+
+preceded as (
+    select
+        alert_rules.rule,
+        outcome_events.account_id,
+        outcome_events.outcome_week,
+        max(case when alerts.account_id is not null then 1 else 0 end) as was_preceded
+    from outcome_events
+    cross join alert_rules
+    cross join settings
+    left join alerts
+        on alerts.account_id = outcome_events.account_id
+        and (alert_rules.rule = 'all_churn_risk' or alerts.rule = alert_rules.rule)
+        and alerts.week_start < outcome_events.outcome_week
+        and alerts.week_start >= cast({{ dbt.dateadd('day', '-7 * settings.recall_weeks', 'outcome_events.outcome_week') }} as date)
+    group by alert_rules.rule, outcome_events.account_id, outcome_events.outcome_week
+),
+
+rule_recall as (
+    select rule, count(*) as outcome_events, sum(was_preceded) as preceded_events
+    from preceded
+    group by rule
+),
+
+sections as (
+    select
+        'band' as section,
+        band_rates.period_start,
+        band_rates.subject,
+        band_rates.scored_weeks,
+        band_rates.accounts,
+        band_rates.outcomes,
+        {{ ratio('band_rates.outcomes', 'band_rates.scored_weeks') }} as outcome_rate,
+        {{ ratio('base_rates.outcomes', 'base_rates.scored_weeks') }} as base_rate,
+        {{ ratio('band_rates.outcomes * base_rates.scored_weeks', 'band_rates.scored_weeks * base_rates.outcomes') }}
+            as lift,
+        cast(null as decimal(12, 6)) as auc,
+        cast(null as {{ dbt.type_bigint() }}) as times_fired,
+        cast(null as {{ dbt.type_bigint() }}) as followed_by_outcome,
+        cast(null as decimal(12, 6)) as alert_precision,
+        cast(null as {{ dbt.type_bigint() }}) as outcome_events,
+        cast(null as {{ dbt.type_bigint() }}) as preceded_events,
+        cast(null as decimal(12, 6)) as recall,
+        cast(null as {{ dbt.type_float() }}) as median_lead_weeks
+    from band_rates
+    inner join base_rates
+        on base_rates.period_start = band_rates.period_start
+        or (base_rates.period_start is null and band_rates.period_start is null)
+
+    union all
+
+    select
+        'auc',
+        period_start,
+        subject,
+        scored_weeks,
+        accounts,
+        outcomes,
+        {{ ratio('outcomes', 'scored_weeks') }},
+        {{ ratio('outcomes', 'scored_weeks') }},
+        null,
+        {{ ratio('outcome_rank_sum - outcomes * (outcomes + 1) * 0.5', 'outcomes * (scored_weeks - outcomes)') }},
+        null, null, null, null, null, null, null
+    from rank_sums
+
+    union all
+
+    select
+        'alert_rule',
+        cast(null as date),
+        rule_precision.rule,
+        null,
+        rule_precision.accounts,
+        null,
+        null,
+        null,
+        null,
+        null,
+        rule_precision.times_fired,
+        rule_precision.followed_by_outcome,
+        {{ ratio('rule_precision.followed_by_outcome', 'rule_precision.times_fired') }},
+        rule_recall.outcome_events,
+        rule_recall.preceded_events,
+        {{ ratio('rule_recall.preceded_events', 'rule_recall.outcome_events') }},
+        rule_precision.median_lead_weeks
+    from rule_precision
+    left join rule_recall
+        on rule_recall.rule = rule_precision.rule
+),
+
+final as (
+    select
+        sections.section,
+        sections.period_start as quarter_start,
+        sections.subject,
+        sections.scored_weeks,
+        sections.accounts,
+        sections.outcomes,
+        sections.outcome_rate,
+        sections.base_rate,
+        sections.lift,
+        sections.auc,
+        sections.times_fired,
+        sections.followed_by_outcome,
+        sections.alert_precision,
+        sections.outcome_events,
+        sections.preceded_events,
+        sections.recall,
+        sections.median_lead_weeks,
+        settings.horizon_days,
+        settings.loss_share
+    from sections
+    cross join settings
+)
+
+select * from final
