@@ -284,7 +284,10 @@ def failure_paragraph(result, events: list) -> str:  # noqa: ANN001 (Dagster's E
         if user is not None and user.description:
             lines.append(f"step {e.step_key}: {user.description}")
         elif data.error is not None and not lines:  # an error of ours, not a failed check: say what it was
-            lines.append(f"step {e.step_key} raised: {data.error.message.strip().splitlines()[-1]}")
+            error = data.error
+            while error.cause is not None and (error.cls_name or "").startswith("Dagster"):
+                error = error.cause  # Dagster's wrapper says only which op failed; its cause says why
+            lines.append(f"step {e.step_key} raised: {error.message.strip().splitlines()[-1]}")
     failed = ", ".join(e.step_key for e in failures) or "unknown step"
     lines.append(f"RUN FAILED at: {failed}; nothing was published by this run (BI still reads the last version).")
     return "\n".join(lines)

@@ -14,6 +14,10 @@ params as (
     select * from {{ ref('alert_rules') }}
 ),
 
+onboarding as (
+    select * from {{ ref('int_account_onboarding_milestones') }}
+),
+
 {%- set p = "(select threshold from params where rule = '%s')" %}
 
 login_drops as (
@@ -229,6 +233,57 @@ health_dropped as (
     where rule = 'health_dropped' and fell_from_baseline
 ),
 
+-- in the week a milestone of the first `onboarding_days` days is still missing at `threshold`
+-- times its target day (seed onboarding_targets); once, when onboarding becomes stalled
+stalled_milestones as (
+    select
+        facts.account_id,
+        facts.week_start,
+        facts.days_since_start,
+        onboarding.milestone,
+        onboarding.target_days,
+        row_number() over (
+            partition by facts.account_id, facts.week_start order by onboarding.target_days, onboarding.milestone
+        ) as stall_rank
+    from facts
+    inner join onboarding
+        on onboarding.account_id = facts.account_id
+    where facts.days_since_start <= {{ var('onboarding_days') }}
+      and (onboarding.reached_on is null or onboarding.reached_on >= cast(facts.snapshot_at as date))
+      and facts.days_since_start > {{ p % 'stalled_onboarding' }} * onboarding.target_days
+),
+
+onboarding_weeks as (
+    select
+        facts.account_id,
+        facts.week_start,
+        stalled_milestones.days_since_start,
+        stalled_milestones.milestone,
+        stalled_milestones.target_days,
+        lag(case when stalled_milestones.account_id is null then 0 else 1 end) over (
+            partition by facts.account_id order by facts.week_start
+        ) as was_stalled
+    from facts
+    left join stalled_milestones
+        on stalled_milestones.account_id = facts.account_id
+        and stalled_milestones.week_start = facts.week_start
+        and stalled_milestones.stall_rank = 1
+),
+
+stalled_onboarding as (
+    select
+        account_id,
+        week_start,
+        'onboarding' as signal_type,
+        'stalled_onboarding' as rule,
+        {{ dbt.concat([
+            "'onboarding stalled on day '", to_text('days_since_start'), "': '", "milestone",
+            "' not reached (target day '", to_text('target_days'), "')'"
+        ]) }} as detail
+    from onboarding_weeks
+    where milestone is not null and coalesce(was_stalled, 0) = 0
+),
+
 seats_nearly_full as (
     select
         account_id,
@@ -271,6 +326,7 @@ fired as (
     union all select * from nps_detractor
     union all select * from turned_red
     union all select * from health_dropped
+    union all select * from stalled_onboarding
     union all select * from seats_nearly_full
     union all select * from promoter_green
 ),
