@@ -115,12 +115,12 @@ omission_triggers as (
         rule as trigger_name,
         case
             when last_seen_week is null then {{ dbt.concat([
-                "case when feature = 'all_core' then 'no core feature' else feature end",
-                "' used since the start, '", to_text('days_since_start'), "' days ago'"
+                "case when feature = 'all_core' then 'no core feature used' else " ~ dbt.concat(['feature', "' not used'"]) ~ " end",
+                "' since the start, '", to_text('days_since_start'), "' days ago'"
             ]) }}
             else {{ dbt.concat([
-                "case when feature = 'all_core' then 'no core feature' else feature end",
-                "' used for '",
+                "case when feature = 'all_core' then 'no core feature used' else " ~ dbt.concat(['feature', "' not used'"]) ~ " end",
+                "' for '",
                 to_text(dbt.datediff(dbt.dateadd('day', 7, 'last_seen_week'), 'snapshot_at', 'day')),
                 "' days'"
             ]) }}
