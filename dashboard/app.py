@@ -28,7 +28,11 @@ QUERIES = {
     "health": "select h.*, a.region, a.service_tier, a.account_name from account_health_weekly h left join dim_accounts a using (account_id)",
     "alerts": "select * from churn_risk_alerts",
     "renewals": "select r.*, a.account_name, a.region, a.service_tier from renewal_pipeline r left join dim_accounts a using (account_id)",
+    "tasks": "select t.*, a.csm_id, a.csm_name, a.current_arr from cs_tasks t left join dim_accounts a using (account_id)",
+    "onboarding": "select o.*, a.account_name, a.csm_name from onboarding_progress o left join dim_accounts a using (account_id)",
+    "backtest": "select * from health_score_backtest",
 }
+PAGES = ["Leadership", "My tasks this week", "Does the health score predict churn?"]
 
 
 def version_key() -> tuple[int, int]:
@@ -78,8 +82,9 @@ def monthly_and_ttm(frame: pd.DataFrame, metric: str, title: str, value_format: 
 
 
 def main() -> None:
-    st.set_page_config(page_title="Customer success - leadership", layout="wide")
-    st.title("Customer success: leadership dashboard")
+    st.set_page_config(page_title="Customer success", layout="wide")
+    page = st.sidebar.radio("Page", PAGES, key="page")
+    st.title("Customer success: leadership dashboard" if page == PAGES[0] else page)
     if not DB.exists():
         st.warning(f"Nothing is published yet at {DB}. Run `make run` first.")
         return
@@ -91,7 +96,15 @@ def main() -> None:
         f"As of **{pd.Timestamp(last['as_of_date']):%Y-%m-%d}** · published {pd.Timestamp(last['published_at']):%Y-%m-%d %H:%M} UTC"
         f" · version {last['version_id']} · checks passed {last['checks_passed']}/{last['checks_run']}"
     )
+    if page == PAGES[1]:
+        tasks_page(data)
+    elif page == PAGES[2]:
+        backtest_page(data)
+    else:
+        leadership_page(data)
 
+
+def leadership_page(data: dict[str, pd.DataFrame]) -> None:
     tier = st.sidebar.selectbox("Service tier", ["all", *TIERS], key="tier")
     view = st.sidebar.radio(
         "Currency",
@@ -306,6 +319,139 @@ def main() -> None:
         hide_index=True,
         use_container_width=True,
     )
+
+
+def tasks_page(data: dict[str, pd.DataFrame]) -> None:
+    """A CSM's open tasks (cs_tasks: one per account and playbook while its trigger holds) and their
+    accounts' onboarding; team leads see their escalations under their own name."""
+    tasks = data["tasks"]
+    people = tasks[(tasks["owner_role"] != "automation")]
+    owners = sorted(people["owner_name"].dropna().unique())
+    if not owners:
+        st.info("No task for a person in the published version.")
+        return
+    owner = st.sidebar.selectbox("CSM or team lead", owners, key="owner")
+    mine = people[(people["owner_name"] == owner) & (people["status"] == "open")].sort_values(["priority", "due_on"])
+    mine = mine.assign(
+        due_on=pd.to_datetime(mine["due_on"]).dt.date, opened_week=pd.to_datetime(mine["opened_week"]).dt.date
+    )
+    week = pd.Timestamp(data["log"].iloc[-1]["as_of_date"])
+    overdue = (pd.to_datetime(mine["due_on"]) < week).sum()
+    k = st.columns(3)
+    k[0].metric("Open tasks", f"{len(mine):,}")
+    k[1].metric("Priority 1", f"{(mine['priority'] == 1).sum():,}")
+    k[2].metric("Past due", f"{overdue:,}")
+    st.subheader(f"Open tasks of {owner}")
+    if mine.empty:
+        st.info("Nothing open: every trigger has cleared.")
+    else:
+        st.dataframe(
+            mine[["priority", "due_on", "account_name", "service_tier", "action", "reason", "resource", "opened_week"]],
+            hide_index=True,
+            use_container_width=True,
+        )
+    onboarding = data["onboarding"]
+    onboarding = onboarding[
+        (onboarding["csm_name"] == owner)
+        & onboarding["is_onboarding"]
+        & (onboarding["onboarding_status"] != "complete")
+    ]
+    st.subheader("Accounts in onboarding")
+    if onboarding.empty:
+        st.info("No account of yours is onboarding, or all have reached every milestone.")
+    else:
+        st.dataframe(
+            onboarding.sort_values("days_since_start")[
+                [
+                    "account_name",
+                    "service_tier",
+                    "days_since_start",
+                    "onboarding_status",
+                    "next_milestone",
+                    "milestones_reached",
+                    "milestones",
+                ]
+            ],
+            hide_index=True,
+            use_container_width=True,
+        )
+    automation = tasks[(tasks["owner_role"] == "automation") & (tasks["status"] == "open")]
+    st.caption(
+        f"Automated campaigns reach {automation['account_id'].nunique():,} accounts this week (automation_audiences)."
+    )
+
+
+def backtest_page(data: dict[str, pd.DataFrame]) -> None:
+    """health_score_backtest: AUC per quarter, outcome rate per band, precision and recall per rule."""
+    bt = data["backtest"]
+    if bt.empty:
+        st.info("Not enough history yet: no scored week whose 90 days are over.")
+        return
+    horizon = int(bt["horizon_days"].iloc[0])
+    pooled = bt[(bt["section"] == "auc") & bt["quarter_start"].isna()].set_index("subject")
+    rules = bt[bt["section"] == "alert_rule"].set_index("subject")
+    st.markdown(
+        f"For every paying account-week whose outcome is known: did the account churn or lose at least "
+        f"{float(bt['loss_share'].iloc[0]):.0%} of its MRR within {horizon} days? "
+        "**AUC** is the chance that a week followed by that outcome scored lower than one that was not "
+        "(0.5 = a coin toss). **Precision** is how often an alert was followed by the outcome; **recall**, "
+        "how many outcomes an alert warned of. docs/health-score.md explains how to read it."
+    )
+    k = st.columns(4)
+    k[0].metric(
+        "AUC of the score", f"{float(pooled.loc['health_score', 'auc']):.3f}" if "health_score" in pooled.index else "-"
+    )
+    k[1].metric(
+        "Outcome rate",
+        pct(float(pooled.loc["health_score", "outcome_rate"])) if "health_score" in pooled.index else "-",
+    )
+    if "all_churn_risk" in rules.index:
+        k[2].metric("Churn-risk alert precision", pct(float(rules.loc["all_churn_risk", "alert_precision"] or 0)))
+        k[3].metric("Recall", pct(float(rules.loc["all_churn_risk", "recall"] or 0)))
+    left, right = st.columns(2)
+    with left:
+        st.subheader("AUC per quarter, score and components")
+        auc = bt[(bt["section"] == "auc") & bt["quarter_start"].notna()].copy()
+        auc["auc"] = auc["auc"].astype(float)
+        st.altair_chart(
+            alt.Chart(auc)
+            .mark_line(point=True)
+            .encode(
+                x=alt.X("yearquarter(quarter_start):O", title=None),
+                y=alt.Y("auc:Q", title="AUC", scale=alt.Scale(domain=[0, 1])),
+                color=alt.Color("subject:N", title=None),
+                strokeWidth=alt.condition("datum.subject == 'health_score'", alt.value(4), alt.value(1.5)),
+                tooltip=["yearquarter(quarter_start):O", "subject:N", alt.Tooltip("auc:Q", format=".3f"), "outcomes:Q"],
+            ),
+            use_container_width=True,
+        )
+    with right:
+        st.subheader("Outcome rate per health band")
+        band = bt[(bt["section"] == "band") & bt["quarter_start"].isna()].copy()
+        band["outcome_rate"] = band["outcome_rate"].astype(float)
+        st.altair_chart(
+            alt.Chart(band)
+            .mark_bar()
+            .encode(
+                x=alt.X("subject:N", title=None, sort=["green", "yellow", "red"]),
+                y=alt.Y(
+                    "outcome_rate:Q", title=f"followed by the outcome within {horizon} days", axis=alt.Axis(format="%")
+                ),
+                color=alt.Color("subject:N", scale=BAND_COLORS, legend=None),
+                tooltip=[
+                    "subject:N",
+                    "scored_weeks:Q",
+                    alt.Tooltip("outcome_rate:Q", format=".1%"),
+                    alt.Tooltip("lift:Q", format=".1f"),
+                ],
+            ),
+            use_container_width=True,
+        )
+    st.subheader("Churn-risk rules: precision, recall and lead time")
+    table = rules.reset_index()[
+        ["subject", "times_fired", "followed_by_outcome", "alert_precision", "recall", "median_lead_weeks"]
+    ].rename(columns={"subject": "rule", "alert_precision": "precision", "median_lead_weeks": "median lead (weeks)"})
+    st.dataframe(table.sort_values("precision", ascending=False), hide_index=True, use_container_width=True)
 
 
 main()

@@ -135,4 +135,29 @@ def test_dashboard_renders_every_chart_and_the_filters_work(dashboard: str) -> N
         assert page.locator('[data-testid="stException"]').count() == 0
         page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
         (ARTIFACTS / "dashboard-load-seconds.txt").write_text(f"{load_seconds:.2f}\n")
+
+        # the CSM's page: the first CSM's open tasks, from cs_tasks
+        page.locator('[data-testid="stSidebar"] [data-testid="stRadio"] label', has_text="My tasks this week").click()
+        page.wait_for_function("() => document.body.innerText.includes('Open tasks of ')", timeout=30_000)
+        page.wait_for_timeout(1500)
+        body = page.inner_text("body")
+        assert "Accounts in onboarding" in body and "automation_audiences" in body
+        assert page.locator('[data-testid="stMetricValue"]').first.inner_text().strip().isdigit()
+        assert page.locator('[data-testid="stException"]').count() == 0
+        page.screenshot(path=str(ARTIFACTS / "dashboard-my-tasks.png"), full_page=True)
+
+        # the backtest page: AUC per quarter, outcome rate per band, the rules table
+        page.locator('[data-testid="stSidebar"] [data-testid="stRadio"] label', has_text="predict churn").click()
+        page.wait_for_function(
+            "() => document.body.innerText.includes('AUC per quarter') && document.querySelectorAll("
+            '\'[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg\').length >= 2',
+            timeout=30_000,
+        )
+        page.wait_for_timeout(1500)
+        body = page.inner_text("body")
+        assert "Churn-risk rules: precision, recall and lead time" in body
+        auc = float(page.locator('[data-testid="stMetricValue"]').first.inner_text())
+        assert 0.5 < auc <= 1, auc
+        assert page.locator('[data-testid="stException"]').count() == 0
+        page.screenshot(path=str(ARTIFACTS / "dashboard-backtest.png"), full_page=True)
         browser.close()

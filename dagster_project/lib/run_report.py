@@ -56,6 +56,12 @@ def business_summary(published: Path, as_of: date) -> list[str]:
             "where signal_type = 'churn_risk' and week_start = ?",
             [week],
         )
+        tasks = one(
+            "select count(case when owner_role <> 'automation' then 1 end), "
+            "count(case when owner_role <> 'automation' and priority = 1 then 1 end), "
+            "count(distinct case when owner_role = 'automation' then account_id end) "
+            "from cs_tasks where status = 'open'"
+        )
         checks = one("select checks_passed, checks_run from _publish_log order by published_at desc limit 1")
     finally:
         conn.close()
@@ -73,6 +79,11 @@ def business_summary(published: Path, as_of: date) -> list[str]:
     )
     lines.append(f"Renewals in the next 30 days: {renewals[0] or 0:,}, {_money(renewals[1] or 0)} ARR")
     lines.append(f"New churn-risk alerts this week (from {week}): {alerts[0] or 0:,} on {alerts[1] or 0:,} accounts")
+    if tasks:
+        lines.append(
+            f"Open tasks: {tasks[0] or 0:,} for CSMs and team leads ({tasks[1] or 0:,} priority 1); "
+            f"automated campaigns reach {tasks[2] or 0:,} accounts"
+        )
     if checks:
         lines.append(f"Checks: {checks[0]:,} of {checks[1]:,} passed (the rest warn only)")
     return lines
