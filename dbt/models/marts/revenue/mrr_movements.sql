@@ -42,44 +42,13 @@ classified as (
         starting_mrr,
         case when starting_mrr = 0 and ending_mrr > 0 and month = cohort_month then ending_mrr else 0 end as new_mrr,
         case when starting_mrr = 0 and ending_mrr > 0 and month > cohort_month then ending_mrr else 0 end as reactivation_mrr,
-        case when starting_mrr > 0 and ending_mrr > starting_mrr then ending_mrr - starting_mrr else 0 end as expansion_mrr,
-        case when ending_mrr > 0 and ending_mrr < starting_mrr then starting_mrr - ending_mrr else 0 end as contraction_mrr,
-        case when starting_mrr > 0 and ending_mrr = 0 then starting_mrr else 0 end as churned_mrr,
+        {{ mrr_movements_against('starting_mrr') }},
         ending_mrr,
-        case
-            when starting_mrr = 0 and ending_mrr > 0 and month = cohort_month then 'new'
-            when starting_mrr = 0 and ending_mrr > 0 then 'reactivation'
-            when starting_mrr > 0 and ending_mrr = 0 then 'churn'
-            when ending_mrr > starting_mrr then 'expansion'
-            when ending_mrr < starting_mrr then 'contraction'
-            when ending_mrr > 0 then 'flat'
-            else 'inactive'
-        end as movement_type,
         -- segment at the start of the period; accounts arriving this month by where they land
         case when starting_mrr > 0 then starting_tier else ending_tier end as service_tier,
         is_complete,
         starting_mrr_at_month_rate - starting_mrr as fx_adjustment_mrr,
-        case
-            when starting_mrr > 0 and ending_mrr > starting_mrr_at_month_rate
-                then ending_mrr - starting_mrr_at_month_rate
-            else 0
-        end as cc_expansion_mrr,
-        case
-            when starting_mrr > 0 and ending_mrr > 0 and ending_mrr < starting_mrr_at_month_rate
-                then starting_mrr_at_month_rate - ending_mrr
-            else 0
-        end as cc_contraction_mrr,
-        case when starting_mrr > 0 and ending_mrr = 0 then starting_mrr_at_month_rate else 0 end
-            as cc_churned_mrr,
-        case
-            when starting_mrr = 0 and ending_mrr > 0 and month = cohort_month then 'new'
-            when starting_mrr = 0 and ending_mrr > 0 then 'reactivation'
-            when starting_mrr > 0 and ending_mrr = 0 then 'churn'
-            when ending_mrr > starting_mrr_at_month_rate then 'expansion'
-            when ending_mrr < starting_mrr_at_month_rate then 'contraction'
-            when ending_mrr > 0 then 'flat'
-            else 'inactive'
-        end as cc_movement_type
+        {{ mrr_movements_against('starting_mrr_at_month_rate', prefix='cc_') }}
     from lagged
 ),
 
