@@ -40,6 +40,15 @@ def cmd_generate(args: argparse.Namespace, settings: Settings) -> int:
     )
     for table, n in rows.items():
         print(f"  {table:<26} {n:>12,} rows")
+    if args.to_postgres:
+        from dagster_project.generator.to_postgres import load_into_postgres
+        from dagster_project.lib.postgres import load_bindings, redact
+
+        bindings = load_bindings(settings.pg_bindings_path)
+        counts = load_into_postgres(out, args.to_postgres, bindings, args.pg_reader or None)
+        print(f"Moved into PostgreSQL {redact(args.to_postgres)} (bindings: {settings.pg_bindings_path}):")
+        for name, binding in bindings.items():
+            print(f"  {name:<26} -> {binding.schema}.{binding.relation:<22} {counts.get(name, 0):>9,} records")
     return 0
 
 
@@ -236,6 +245,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     g.add_argument(
         "--progress", action="store_true", help="show a progress bar (default: on for >= 1000 accounts on a terminal)"
+    )
+    g.add_argument(
+        "--to-postgres",
+        metavar="URL",
+        help="then move the tables bound in postgres_bindings.yml into this PostgreSQL database (one row per record, "
+        "as an application keeps them) and out of the landing folder; the URL's role must be able to create tables",
+    )
+    g.add_argument(
+        "--pg-reader",
+        metavar="ROLE",
+        default="csw_reader",
+        help="with --to-postgres: the role the warehouse reads with, granted SELECT only (default csw_reader; '' for none)",
     )
     g.set_defaults(func=cmd_generate)
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import shutil
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -340,7 +341,9 @@ def load_file(
     load_id: str,
     loaded_at: datetime,
     run_id: str | None = None,
+    also_in_transaction: Sequence[tuple[str, list]] = (),
 ) -> tuple[int, int, list[Issue]]:
+    """Load one file as one load; `also_in_transaction` (SQL, parameters) commit with it or not at all."""
     path, rel = source.path, source.rel
     fmt = FORMAT_BY_SUFFIX[path.suffix.lower()]
     read_issues = _read_into_incoming(conn, path, fmt, rel)
@@ -408,6 +411,8 @@ def load_file(
                 *contract_verdict(all_issues, loaded_at),
             ],
         )
+        for sql, params in also_in_transaction:
+            conn.execute(sql, params)
         conn.execute("commit")
     except Exception:
         conn.execute("rollback")

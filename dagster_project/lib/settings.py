@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import date
 from pathlib import Path
 
@@ -46,6 +46,12 @@ class Settings:
     log_level: str
     dagster_home: Path
     engine: str
+    # PostgreSQL source (docs/sources.md, "Tables in PostgreSQL"): tables of the bindings file are read
+    # from this database instead of the landing folder. The URL carries credentials: never printed.
+    pg_url: str | None = field(default=None, repr=False)
+    pg_bindings_path: Path = REPO_ROOT / "dagster_project" / "postgres_bindings.yml"
+    pg_batch_rows: int = 50_000
+    pg_overlap_minutes: int = 10
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -85,6 +91,10 @@ class Settings:
             log_level=(env.get("CSW_LOG_LEVEL") or "INFO").upper(),
             dagster_home=path("DAGSTER_HOME", data / "dagster_home"),
             engine=engine,
+            pg_url=env.get("CSW_PG_URL") or None,
+            pg_bindings_path=path("CSW_PG_BINDINGS", REPO_ROOT / "dagster_project" / "postgres_bindings.yml"),
+            pg_batch_rows=integer("CSW_PG_BATCH_ROWS", 50_000),
+            pg_overlap_minutes=integer("CSW_PG_OVERLAP_MINUTES", 10),
         )
 
     def to_env(self) -> dict[str, str]:
@@ -104,6 +114,10 @@ class Settings:
             "log_level": "CSW_LOG_LEVEL",
             "dagster_home": "DAGSTER_HOME",
             "engine": "CSW_ENGINE",
+            "pg_url": "CSW_PG_URL",
+            "pg_bindings_path": "CSW_PG_BINDINGS",
+            "pg_batch_rows": "CSW_PG_BATCH_ROWS",
+            "pg_overlap_minutes": "CSW_PG_OVERLAP_MINUTES",
         }
         assert set(names) == {f.name for f in fields(self)}, "every setting has its variable"
         values = {name: getattr(self, name) for name in names}

@@ -1,4 +1,6 @@
-"""One extract asset per source table: landing files -> raw.<source>__<table>."""
+"""One extract asset per source table: landing files (or a bound PostgreSQL table) -> raw.<source>__<table>."""
+
+from datetime import timedelta
 
 from dagster import (
     AssetCheckResult,
@@ -19,6 +21,7 @@ from dagster_project.contract import TABLES, Table
 from dagster_project.defs.resources import WarehouseResource
 from dagster_project.lib.extract import MAX_ISSUES_REPORTED, load_table
 from dagster_project.lib.loads import CONTRACT_CHECK, blocking_message, rejected_loads
+from dagster_project.lib.postgres import load_bindings, load_postgres_table, redact
 
 # Transient failures (the file briefly locked, a share hiccup) are retried; data
 # problems never raise, they are quarantined and reported by the check below.
@@ -39,7 +42,8 @@ def build_extract_asset(table: Table) -> AssetsDefinition:
         kinds={"duckdb", "python"},
         pool="duckdb",
         retry_policy=EXTRACT_RETRY,
-        description=f"{table.description} Loaded from landing/{table.source}/{table.name}/<extract_date>/.",
+        description=f"{table.description} Loaded from landing/{table.source}/{table.name}/<extract_date>/, "
+        "or from PostgreSQL when bound (postgres_bindings.yml, CSW_PG_URL).",
         check_specs=[
             AssetCheckSpec(
                 QUARANTINE_CHECK,
@@ -53,8 +57,22 @@ def build_extract_asset(table: Table) -> AssetsDefinition:
     )
     def _extract(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
         settings = warehouse.settings
+        binding = load_bindings(settings.pg_bindings_path).get(table.raw_name) if settings.pg_url else None
         with warehouse.connect() as conn:
-            result = load_table(conn, table, settings.landing_dir, settings.quarantine_dir, run_id=context.run_id)
+            if binding is not None:
+                context.log.info(f"{table.raw_name}: reading {binding.label} on {redact(settings.pg_url or '')}")
+                result = load_postgres_table(
+                    conn,
+                    binding,
+                    settings.pg_url or "",
+                    settings.data_dir / "postgres",
+                    settings.quarantine_dir,
+                    settings.pg_batch_rows,
+                    timedelta(minutes=settings.pg_overlap_minutes),
+                    run_id=context.run_id,
+                )
+            else:
+                result = load_table(conn, table, settings.landing_dir, settings.quarantine_dir, run_id=context.run_id)
             total = conn.execute(f"select count(*) from raw.{table.raw_name}").fetchone()[0]
             # the verdicts stick: a load rejected by an earlier run fails this check until someone decides
             rejected = rejected_loads(conn, table.raw_name, QUARANTINE_CHECK)
