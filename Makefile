@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 export DAGSTER_HOME ?= $(abspath $(or $(CSW_DATA_DIR),$(CURDIR)/data))/dagster_home
 SCALE ?= S
 
-.PHONY: help setup run test lint format docs docs-serve dagster dashboard generate browser bench clean
+.PHONY: help setup run test lint format docs docs-serve dagster dashboard generate browser bench clean postgres run-postgres postgres-stop
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -40,7 +40,25 @@ browser:
 		$$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y -qq chromium >/dev/null; }
 
-test: setup $(BI_STAMP) browser ## lint, check generated docs, run the whole test suite
+# The PostgreSQL source's tests and `make run-postgres` start a throw-away server from Debian's package.
+postgres:
+	@command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+		echo "installing Debian's postgresql for the PostgreSQL source"; \
+		$$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y -qq postgresql >/dev/null; }
+
+PG_DEMO := data/postgres-demo
+run-postgres: setup postgres ## the sample with accounts, subscriptions and users in a local PostgreSQL (data/postgres-demo)
+	@url=$$($(BIN)/python -m dagster_project.devtools.pg_server start $(PG_DEMO)/server) && \
+	owner=$${url/csw_reader/csw_app} && \
+	( [ -d $(PG_DEMO)/landing ] || $(BIN)/csw generate --out $(PG_DEMO)/landing --to-postgres "$$owner" ) && \
+	CSW_DATA_DIR=$(PG_DEMO) DAGSTER_HOME=$(abspath $(PG_DEMO))/dagster_home CSW_PG_URL="$$url" $(BIN)/csw run --as-of 2026-11-15 && \
+	echo "PostgreSQL: $$url (make postgres-stop stops it)"
+
+postgres-stop: ## stop the server of make run-postgres
+	$(BIN)/python -m dagster_project.devtools.pg_server stop $(PG_DEMO)/server
+
+test: setup $(BI_STAMP) browser postgres ## lint, check generated docs, run the whole test suite
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/csw contract

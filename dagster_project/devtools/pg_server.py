@@ -36,6 +36,19 @@ def _as_server_user(cmd: list[str]) -> list[str]:
     return ["runuser", "-u", "postgres", "--", *cmd] if os.geteuid() == 0 else cmd
 
 
+def _run(cmd: list[str]) -> None:
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    if done.returncode:
+        raise RuntimeError(
+            f"{' '.join(cmd)} failed ({done.returncode}): {(done.stderr or done.stdout).strip()}"
+            + (
+                " (as root the server runs as 'postgres', which must be able to enter every parent folder)"
+                if os.geteuid() == 0
+                else ""
+            )
+        )
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -68,16 +81,12 @@ def start(folder: Path, port: int | None = None) -> Server:
     if (data / "postmaster.pid").exists() and port_file.exists():
         return Server(folder, int(port_file.read_text()))
     folder.mkdir(parents=True, exist_ok=True)
-    port = port or free_port()
+    port = port or (int(port_file.read_text()) if port_file.exists() else free_port())  # a restart keeps its port
     if os.geteuid() == 0:
         shutil.chown(folder, "postgres", "postgres")
     if not (data / "PG_VERSION").exists():
-        subprocess.run(
-            _as_server_user([_bin("initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "--no-sync"]),
-            check=True,
-            capture_output=True,
-        )
-    subprocess.run(
+        _run(_as_server_user([_bin("initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "--no-sync"]))
+    _run(
         _as_server_user(
             [
                 _bin("pg_ctl"),
@@ -90,9 +99,7 @@ def start(folder: Path, port: int | None = None) -> Server:
                 "-w",
                 "start",
             ]
-        ),
-        check=True,
-        capture_output=True,
+        )
     )
     port_file.write_text(str(port))
     server = Server(folder, port)

@@ -58,8 +58,38 @@ landing/<source>/<table>/<extract_date>/<any name>.{csv,jsonl,parquet}
 """
 
 
+POSTGRES_SECTION = """## Tables in PostgreSQL (instead of files)
+
+Any contract table can be read from a PostgreSQL table or view instead of the landing folder. Bind it in
+`dagster_project/postgres_bindings.yml` (contract table -> schema, table, cursor column) and set `CSW_PG_URL`
+(for example `postgresql://csw_reader@db.internal:5432/app`; credentials only there, never in the repository
+or the logs). Without `CSW_PG_URL` the bindings are ignored and every table comes from files. The defaults bind
+what an application database usually holds: `crm/accounts` -> `app.accounts`, `billing/subscriptions` ->
+`app.subscription_versions`, `product/users` -> `app.users`, each by `updated_at`.
+
+- **Incremental and idempotent**: each run asks for the rows with cursor >= the last high-water mark minus an overlap
+  (`CSW_PG_OVERLAP_MINUTES`, 10), so a row committed late with an `updated_at` up to 10 minutes before the mark is
+  still read; older late rows are missed (widen the overlap if your application commits later than that). Rows come in
+  batches of `CSW_PG_BATCH_ROWS` (50,000) ordered by cursor and key, each batch its own short query: no transaction is
+  held between batches. Rows the overlap reads again (same key and cursor value) are dropped before loading, so a
+  second run loads nothing. The mark (`raw._pg_cursors`) is written in the same transaction as its batch: a failure
+  mid-way keeps the committed batches and nothing of the one in flight; the next run goes on from there.
+- **Same contract, same checks**: each batch is written as a CSV file (`data/postgres/<source>/<table>/<date>/<load_id>.csv`)
+  and loaded by the file loader: the contract's columns and types (every value is selected as text and typed as a CSV
+  cell is), quarantine of bad rows, one load per batch with its verdict (`csw loads`). Columns the application has and the
+  contract does not are not read. A required column dropped or renamed upstream stops the table: the batch is quarantined
+  with the reason (`missing required column(s) ...`) and the mark does not move.
+- **Lineage**: `_source_file` is `postgres:<schema>.<table>/<load_id>.csv`, `_source_line` the row's line in that file.
+- **Updates and deletions**: an update is a new `updated_at`; a deletion is `is_deleted = true` (a row removed from the
+  table is not seen: use the flag). A read-only role is enough (`SELECT` on the bound tables).
+- `csw generate --to-postgres URL` moves the sample's bound tables into a database (one row per record, as an application
+  keeps them); `make run-postgres` starts a throw-away server and runs the whole pipeline on it.
+
+"""
+
+
 def render_sources_md() -> str:
-    out = [HEADER % ", ".join(FORMATS)]
+    out = [HEADER % ", ".join(FORMATS), POSTGRES_SECTION]
     for source, description in SOURCES.items():
         out.append(f"## `{source}`: {description}\n")
         for t in (t for t in TABLES if t.source == source):
