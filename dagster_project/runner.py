@@ -278,14 +278,20 @@ def failure_paragraph(result, events: list) -> str:  # noqa: ANN001 (Dagster's E
         if check.description:
             lines += [f"  {line}" for line in check.description.strip().splitlines()]
     failures = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+    # a step that failed every retry ends with "Exceeded max_retries": the reason is its last retry's error
+    retried = {
+        e.step_key: e.event_specific_data.error
+        for e in result.all_events
+        if e.event_type_value == "STEP_UP_FOR_RETRY" and getattr(e.event_specific_data, "error", None) is not None
+    }
     for e in failures:
         data = e.event_specific_data
         user = data.user_failure_data
         if user is not None and user.description:
             lines.append(f"step {e.step_key}: {user.description}")
         elif data.error is not None and not lines:  # an error of ours, not a failed check: say what it was
-            error = data.error
-            while error.cause is not None and (error.cls_name or "").startswith("Dagster"):
+            error = retried.get(e.step_key, data.error) if "max_retries" in data.error.message else data.error
+            while error.cause is not None and (error.cls_name or "").startswith(("Dagster", "RetryRequested")):
                 error = error.cause  # Dagster's wrapper says only which op failed; its cause says why
             lines.append(f"step {e.step_key} raised: {error.message.strip().splitlines()[-1]}")
     failed = ", ".join(e.step_key for e in failures) or "unknown step"

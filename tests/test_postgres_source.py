@@ -196,3 +196,24 @@ def test_the_server_going_away_mid_extract_leaves_whole_batches(server: Server, 
         except ConnectionError:
             time.sleep(0.5)
     assert conn.execute("select count(*), count(distinct user_id) from raw.product__users").fetchone() == (300, 300)
+
+
+def test_an_unreachable_server_fails_the_run_clearly_after_retries(server: Server, pg_run: PipelineRun) -> None:
+    """The extract retries (Dagster's retry policy), then the run fails naming the table and the server, with the
+    password masked everywhere, and publishes nothing."""
+    published = (pg_run.data_dir / "published" / "marts.duckdb").resolve()
+    url = server.url(READER).replace(f"{READER}@", f"{READER}:not-to-be-seen@")
+    stop(server.folder)
+    try:
+        proc = run_csw(["run", "--as-of", PIPELINE_OPTIONS.as_of.isoformat()], pg_run.env | {"CSW_PG_URL": url})
+    finally:
+        start(server.folder)
+    assert proc.returncode != 0
+    assert (
+        "raised: ConnectionError: postgres:app." in proc.stdout
+        and "cannot connect to postgresql://csw_reader:***@" in proc.stdout
+    )
+    assert "nothing was published" in proc.stdout
+    logs = "".join(p.read_text() for p in (pg_run.data_dir / "logs").glob("*.log"))
+    assert "not-to-be-seen" not in proc.stdout + proc.stderr + logs
+    assert (pg_run.data_dir / "published" / "marts.duckdb").resolve() == published

@@ -93,6 +93,10 @@ def redact(url: str) -> str:
     return re.sub(r"(password\s*=\s*)\S+", r"\1***", url)
 
 
+def _one_line(error: Exception) -> str:
+    return redact("; ".join(line.strip() for line in str(error).strip().splitlines() if line.strip()))
+
+
 def _ensure_cursor_table(conn: duckdb.DuckDBPyConnection) -> None:
     conn.execute(
         "create table if not exists raw._pg_cursors (table_name varchar, source varchar, "
@@ -159,7 +163,7 @@ def load_postgres_table(
     try:
         pg = psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_SECONDS, options="-c TimeZone=UTC")
     except psycopg.Error as e:
-        raise ConnectionError(f"{binding.label}: cannot connect to {redact(url)}: {str(e).strip()}") from None
+        raise ConnectionError(f"{binding.label}: cannot connect to {redact(url)}: {_one_line(e)}") from None
     with pg:
         present = {
             r[0]
@@ -196,7 +200,7 @@ def load_postgres_table(
                 rows = pg.execute(sql, params).fetchall()
             except psycopg.OperationalError as e:
                 raise ConnectionError(
-                    f"{binding.label}: the server went away while reading ({str(e).strip()}); the batches "
+                    f"{binding.label}: the server went away while reading ({_one_line(e)}); the batches "
                     f"committed before stay, nothing of this one was loaded; the next run goes on from there"
                 ) from None
             if not rows:
