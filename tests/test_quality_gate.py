@@ -179,11 +179,14 @@ def test_health_score_above_100_forced_through_a_seed_is_stopped(workspace: Path
     project = tmp_path / "dbt"
     shutil.copytree(REPO / "dbt", project, ignore=shutil.ignore_patterns("target", "logs"))
     rules = project / "seeds" / "health_rules.csv"
-    rules.write_text(
-        rules.read_text().replace(
-            "dau_per_seat_28d,higher_is_better,0.70,20,0.40,10", "dau_per_seat_28d,higher_is_better,0.00,80,0.00,80"
-        )
-    )
+    lines = rules.read_text().splitlines(keepends=True)
+    for i, line in enumerate(lines):
+        if line.startswith("usage_dau_per_seat,"):
+            cells = line.split(",")
+            cells[4:8] = ["0.00", "80", "0.00", "80"]  # top and mid thresholds and points
+            lines[i] = ",".join(cells)
+    rules.write_text("".join(lines))
+    assert ",0.00,80,0.00,80," in rules.read_text(), "the rule was changed"
     published = workspace / "published" / "marts.duckdb"
     before = sha(published)
     env = pipeline_env(workspace) | {"CSW_DBT_PROJECT_DIR": str(project)}
