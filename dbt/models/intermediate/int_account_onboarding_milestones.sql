@@ -16,8 +16,14 @@ targets as (
     select * from {{ ref('onboarding_targets') }}
 ),
 
+-- numbered in the order they happened: the 2nd core feature's day is when 2 were in use
 first_use as (
-    select * from {{ ref('int_account_first_use') }}
+    select
+        account_id,
+        kind,
+        first_on,
+        row_number() over (partition by account_id, kind order by first_on, seen) as nth
+    from {{ ref('int_account_first_use') }}
 ),
 
 core_feature_count as (
