@@ -82,6 +82,8 @@ what an application database usually holds: `crm/accounts` -> `app.accounts`, `b
 - **Lineage**: `_source_file` is `postgres:<schema>.<table>/<load_id>.csv`, `_source_line` the row's line in that file.
 - **Updates and deletions**: an update is a new `updated_at`; a deletion is `is_deleted = true` (a row removed from the
   table is not seen: use the flag). A read-only role is enough (`SELECT` on the bound tables).
+- **When**: every run reads the bound tables (the daily schedule, `csw run`, a run from the Dagster UI); the landing
+  sensor watches files only, so a change in the database waits for the next scheduled run.
 - `csw generate --to-postgres URL` moves the sample's bound tables into a database (one row per record, as an application
   keeps them); `make run-postgres` starts a throw-away server and runs the whole pipeline on it.
 
