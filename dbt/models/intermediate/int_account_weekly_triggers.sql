@@ -89,23 +89,50 @@ omission_checks as (
       and account_weeks.is_complete
 ),
 
+-- the weeks each rule's feature was seen in (all_core: any core feature), for the accounts it applies to
+checked_rules as (
+    select distinct account_id, rule, feature from omission_checks
+),
+
+uses as (
+    select distinct checked_rules.account_id, checked_rules.rule, seen.week_start
+    from checked_rules
+    inner join seen
+        on seen.account_id = checked_rules.account_id
+        and (checked_rules.feature = 'all_core' or seen.seen = checked_rules.feature)
+),
+
+-- each check next to the uses, in time order: the latest use at or before a check's week is its last use
+-- (a window over one sorted timeline instead of joining every week to all earlier ones: 2.2 s -> 0.7 s at M)
+timeline as (
+    select account_id, rule, week_start, 1 as is_use, cast(null as varchar) as feature, cast(null as integer) as days,
+           cast(null as {{ dbt.type_timestamp() }}) as snapshot_at, cast(null as integer) as days_since_start
+    from uses
+    union all
+    select account_id, rule, week_start, 0 as is_use, feature, days, snapshot_at, days_since_start
+    from omission_checks
+),
+
 last_use as (
     select
-        omission_checks.account_id,
-        omission_checks.week_start,
-        omission_checks.rule,
-        omission_checks.feature,
-        omission_checks.days,
-        max(seen.week_start) as last_seen_week,
-        min(omission_checks.snapshot_at) as snapshot_at,
-        min(omission_checks.days_since_start) as days_since_start
-    from omission_checks
-    left join seen
-        on seen.account_id = omission_checks.account_id
-        and seen.week_start <= omission_checks.week_start
-        and (omission_checks.feature = 'all_core' or seen.seen = omission_checks.feature)
-    group by omission_checks.account_id, omission_checks.week_start, omission_checks.rule,
-             omission_checks.feature, omission_checks.days
+        account_id,
+        week_start,
+        rule,
+        feature,
+        days,
+        snapshot_at,
+        days_since_start,
+        last_seen_week
+    from (
+        select
+            timeline.*,
+            max(case when is_use = 1 then week_start end) over (
+                partition by account_id, rule order by week_start, is_use desc
+                rows between unbounded preceding and current row
+            ) as last_seen_week
+        from timeline
+    ) as ordered
+    where is_use = 0
 ),
 
 omission_triggers as (
