@@ -492,17 +492,33 @@ def load_table(
             result.files_skipped += 1
             continue
         loaded_at = datetime.now(UTC)
-        load_id = new_load_id(loaded_at)
-        try:
-            loaded, bad, issues = load_file(conn, table, source, load_id, loaded_at, run_id)
-        except FileRejected as e:
-            result.issues.append(
-                quarantine_file(conn, table, source, load_id, loaded_at, str(e), quarantine_dir, run_id)
-            )
-            result.files_quarantined += 1
-            continue
-        result.files_loaded += 1
-        result.rows_loaded += loaded
-        result.rows_quarantined += bad
-        result.issues.extend(issues)
+        load_or_quarantine(conn, table, source, new_load_id(loaded_at), loaded_at, quarantine_dir, result)
     return result
+
+
+def load_or_quarantine(
+    conn: duckdb.DuckDBPyConnection,
+    table: Table,
+    source: SourceFile,
+    load_id: str,
+    loaded_at: datetime,
+    quarantine_dir: Path,
+    result: LoadResult,
+    also_in_transaction: Sequence[tuple[str, list]] = (),
+) -> bool:
+    """Load one file into `result`, or quarantine it whole (schema drift, unreadable); True if it loaded."""
+    try:
+        loaded, bad, issues = load_file(
+            conn, table, source, load_id, loaded_at, result.run_id, also_in_transaction=also_in_transaction
+        )
+    except FileRejected as e:
+        result.issues.append(
+            quarantine_file(conn, table, source, load_id, loaded_at, str(e), quarantine_dir, result.run_id)
+        )
+        result.files_quarantined += 1
+        return False
+    result.files_loaded += 1
+    result.rows_loaded += loaded
+    result.rows_quarantined += bad
+    result.issues.extend(issues)
+    return True

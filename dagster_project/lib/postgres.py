@@ -31,13 +31,11 @@ import yaml
 
 from dagster_project.contract import TABLES, Table
 from dagster_project.lib.extract import (
-    FileRejected,
     LoadResult,
     SourceFile,
     ensure_schema,
-    load_file,
+    load_or_quarantine,
     new_load_id,
-    quarantine_file,
     sha256,
 )
 
@@ -211,13 +209,7 @@ def load_postgres_table(
             _write_batch(path, columns, rows)
             source = SourceFile(path, f"{binding.label}/{path.name}", sha256(path), path.stat().st_size, 0)
             if not pageable:  # a key or the cursor column is gone upstream: the contract check says which
-                try:
-                    load_file(conn, table, source, load_id, loaded_at, run_id)
-                except FileRejected as e:
-                    result.issues.append(
-                        quarantine_file(conn, table, source, load_id, loaded_at, str(e), quarantine_dir, run_id)
-                    )
-                    result.files_quarantined += 1
+                load_or_quarantine(conn, table, source, load_id, loaded_at, quarantine_dir, result)
                 break
             last = (rows[-1][-2], rows[-1][-1])
             advance = [
@@ -237,20 +229,9 @@ def load_postgres_table(
                 conn.execute("commit")
             else:
                 source = SourceFile(path, source.rel, sha256(path), path.stat().st_size, 0)
-                try:
-                    loaded, bad, issues = load_file(
-                        conn, table, source, load_id, loaded_at, run_id, also_in_transaction=advance
-                    )
-                except FileRejected as e:  # a column dropped or renamed upstream: the table stops here
-                    result.issues.append(
-                        quarantine_file(conn, table, source, load_id, loaded_at, str(e), quarantine_dir, run_id)
-                    )
-                    result.files_quarantined += 1
+                # a column dropped or renamed upstream quarantines the batch: the table stops here
+                if not load_or_quarantine(conn, table, source, load_id, loaded_at, quarantine_dir, result, advance):
                     break
-                result.files_loaded += 1
-                result.rows_loaded += loaded
-                result.rows_quarantined += bad
-                result.issues.extend(issues)
             if len(rows) < batch_rows:
                 break
     return result
