@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 import psycopg
 
-from dagster_project.lib.extract import FORMAT_BY_SUFFIX
+from dagster_project.lib.extract import FORMAT_BY_SUFFIX, sql_literal
 from dagster_project.lib.postgres import Binding
 
 PG_TYPES = {
@@ -31,7 +31,7 @@ PG_TYPES = {
 
 def _reader(files: list[Path]) -> str:
     kinds = {FORMAT_BY_SUFFIX[p.suffix.lower()] for p in files}
-    paths = "[" + ", ".join("'" + str(p).replace("'", "''") + "'" for p in files) + "]"
+    paths = "[" + ", ".join(sql_literal(str(p)) for p in files) + "]"
     if kinds == {"csv"}:
         return f"read_csv({paths}, all_varchar = true, header = true, union_by_name = true)"
     if kinds == {"jsonl"}:

@@ -139,7 +139,8 @@ def sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _sql_str(s: str) -> str:
+def sql_literal(s: str) -> str:
+    """`s` as a SQL string literal (file paths in DuckDB table functions)."""
     return "'" + s.replace("'", "''") + "'"
 
 
@@ -149,7 +150,7 @@ def _read_into_incoming(conn: duckdb.DuckDBPyConnection, path: Path, fmt: str, r
     Parquet is read where it lies (each read costs little); CSV and JSON lines are read once into a
     temp table, since finding their malformed lines needs a pass of its own.
     """
-    p = _sql_str(str(path))
+    p = sql_literal(str(path))
     issues: list[Issue] = []
     _drop_incoming(conn)
     if fmt == "csv":
@@ -203,7 +204,7 @@ def _read_into_incoming(conn: duckdb.DuckDBPyConnection, path: Path, fmt: str, r
             ).fetchall()
         ]
         if keys:
-            paths = "[" + ", ".join(_sql_str("$." + _json_path(k)) for k in keys) + "]"
+            paths = "[" + ", ".join(sql_literal("$." + _json_path(k)) for k in keys) + "]"
             cols = ", ".join(f'v[{i}] as "{k}"' for i, k in enumerate(keys, start=1))
             conn.execute(
                 f"create temp table _raw_json as select {cols}, _line "

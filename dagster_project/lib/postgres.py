@@ -37,6 +37,7 @@ from dagster_project.lib.extract import (
     load_or_quarantine,
     new_load_id,
     sha256,
+    sql_literal,
 )
 
 CONNECT_TIMEOUT_SECONDS = 10
@@ -123,7 +124,7 @@ def _write_batch(path: Path, columns: list[str], rows: list[tuple]) -> None:
 def _drop_loaded_rows(conn: duckdb.DuckDBPyConnection, binding: Binding, path: Path) -> int:
     """Rewrite the batch file without the rows whose key and cursor `raw` already holds; return the rest."""
     table = binding.table
-    p = "'" + str(path).replace("'", "''") + "'"
+    p = sql_literal(str(path))
     conn.execute(
         f"create or replace temp table _pg_batch as select * from read_csv({p}, all_varchar = true, header = true)"
     )
@@ -207,8 +208,9 @@ def load_postgres_table(
             load_id = new_load_id(loaded_at)
             path = work_dir / table.source / table.name / f"{loaded_at:%Y-%m-%d}" / f"{load_id}.csv"
             _write_batch(path, columns, rows)
-            source = SourceFile(path, f"{binding.label}/{path.name}", sha256(path), path.stat().st_size, 0)
+            label = f"{binding.label}/{path.name}"
             if not pageable:  # a key or the cursor column is gone upstream: the contract check says which
+                source = SourceFile(path, label, sha256(path), path.stat().st_size, 0)
                 load_or_quarantine(conn, table, source, load_id, loaded_at, quarantine_dir, result)
                 break
             last = (rows[-1][-2], rows[-1][-1])
@@ -227,8 +229,8 @@ def load_postgres_table(
                 for statement, values in advance:
                     conn.execute(statement, values)
                 conn.execute("commit")
-            else:
-                source = SourceFile(path, source.rel, sha256(path), path.stat().st_size, 0)
+            else:  # hashed once it holds only the rows that load
+                source = SourceFile(path, label, sha256(path), path.stat().st_size, 0)
                 # a column dropped or renamed upstream quarantines the batch: the table stops here
                 if not load_or_quarantine(conn, table, source, load_id, loaded_at, quarantine_dir, result, advance):
                     break
