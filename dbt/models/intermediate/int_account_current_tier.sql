@@ -1,9 +1,12 @@
-{#- Each account's service tier now: by its MRR in the as-of month, the lowest tier when it pays
-    nothing (trial, churned). Playbooks and onboarding targets are chosen by it. -#}
+{#- Each account's service tier now, for every account of the CRM or of billing: by its MRR in the
+    as-of month, the lowest tier when it pays nothing (trial, churned, never subscribed). One rule for
+    dim_accounts, the playbooks and the onboarding targets. -#}
 with
 
 starts as (
-    select distinct account_id from {{ ref('int_subscription_versions') }}
+    select account_id from {{ ref('stg_crm__accounts') }}
+    union
+    select account_id from {{ ref('int_subscription_versions') }}
 ),
 
 account_mrr as (

@@ -16,8 +16,8 @@ current_month as (
     where month = cast({{ dbt.date_trunc('month', as_of_date()) }} as date)
 ),
 
-tiers as (
-    select * from {{ ref('service_tiers') }}
+current_tier as (
+    select * from {{ ref('int_account_current_tier') }}
 ),
 
 current_health as (
@@ -35,7 +35,7 @@ final as (
         csms.csm_name,
         accounts.created_at,
         current_month.cohort_month,
-        coalesce(current_month.service_tier, lowest_tier.service_tier) as service_tier,
+        current_tier.service_tier,
         current_month.plan as current_plan,
         cast(coalesce(current_month.mrr, 0) as decimal(18, 2)) as current_mrr,
         cast(coalesce(current_month.arr, 0) as decimal(18, 2)) as current_arr,
@@ -50,7 +50,8 @@ final as (
         on current_month.account_id = accounts.account_id
     left join current_health
         on current_health.account_id = accounts.account_id
-    cross join (select service_tier from tiers where min_arr_usd = 0) as lowest_tier
+    left join current_tier
+        on current_tier.account_id = accounts.account_id
 )
 
 select * from final
