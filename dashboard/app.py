@@ -335,8 +335,7 @@ def tasks_page(data: dict[str, pd.DataFrame]) -> None:
     mine = mine.assign(
         due_on=pd.to_datetime(mine["due_on"]).dt.date, opened_week=pd.to_datetime(mine["opened_week"]).dt.date
     )
-    week = pd.Timestamp(data["log"].iloc[-1]["as_of_date"])
-    overdue = (pd.to_datetime(mine["due_on"]) < week).sum()
+    overdue = (mine["due_on"] < pd.Timestamp(data["log"].iloc[-1]["as_of_date"]).date()).sum()
     k = st.columns(3)
     k[0].metric("Open tasks", f"{len(mine):,}")
     k[1].metric("Priority 1", f"{(mine['priority'] == 1).sum():,}")
