@@ -28,6 +28,9 @@ def manifest_is_stale(settings: Settings) -> bool:
     if not manifest.exists():
         return True
     built = manifest.stat().st_mtime
+    # a manifest parsed for another engine dispatches other macros (and materializations)
+    if json.loads(manifest.read_text()).get("metadata", {}).get("adapter_type") != settings.dbt_adapter_type:
+        return True
     project = settings.dbt_project_dir
     sources = [project / "dbt_project.yml", project / "profiles.yml"]
     for folder in ("models", "seeds", "macros", "tests"):

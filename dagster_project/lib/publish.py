@@ -79,6 +79,7 @@ def publish(
     marts: list[str],
     duckdb_config: dict[str, str],
     keep: int = 7,
+    engine: str = "duckdb",
 ) -> PublishResult:
     now = datetime.now(UTC)
     version_id = f"{now:%Y%m%dT%H%M%S%f}-{run_id[:8]}"
@@ -112,14 +113,14 @@ def publish(
             """create table pub.main._publish_log (
                 run_id varchar, version_id varchar, published_at timestamp, as_of_date date,
                 source_high_water_marks varchar, mart_row_counts varchar, marts_published integer,
-                checks_run integer, checks_passed integer, load_overrides varchar)"""
+                checks_run integer, checks_passed integer, load_overrides varchar, engine varchar)"""
         )
         if current.exists():
             conn.execute(f"attach {_quote(str(current))} as prev (read_only)")
             conn.execute("insert into pub.main._publish_log by name select * from prev.main._publish_log")
             conn.execute("detach prev")
         conn.execute(
-            "insert into pub.main._publish_log values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "insert into pub.main._publish_log values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 run_id,
                 version_id,
@@ -131,6 +132,7 @@ def publish(
                 checks_run,
                 checks_passed,
                 overrides,
+                engine,
             ],
         )
         conn.execute("detach pub")

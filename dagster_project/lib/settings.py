@@ -21,7 +21,9 @@ EXPECTATIONS_DIR = REPO_ROOT / "expectations"
 # The built-in sample data is generated "as of" this date so that it is the same
 # bytes on every machine; `make run` passes it to the pipeline too.
 SAMPLE_AS_OF = "2026-11-15"
-ENGINES = ("duckdb",)
+ENGINES = ("duckdb", "spark")
+# dbt targets in dbt/profiles.yml
+DBT_TARGETS = {"duckdb": "duckdb", "spark": "spark", "spark_thrift": "spark_thrift"}
 
 
 class SettingsError(ValueError):
@@ -52,6 +54,15 @@ class Settings:
     pg_bindings_path: Path = REPO_ROOT / "dagster_project" / "postgres_bindings.yml"
     pg_batch_rows: int = 50_000
     pg_overlap_minutes: int = 10
+    # CSW_ENGINE=spark (docs/scale-out.md): the lake (raw Parquet, Spark's tables and catalog), and
+    # where Spark runs: an in-process session (`spark_master`, e.g. local[2] or spark://host:7077),
+    # or, when `spark_host` is set, a cluster's Thrift server at spark_host:spark_port.
+    lake_dir: Path = REPO_ROOT / "data" / "lake"
+    spark_master: str = "local[2]"
+    spark_driver_memory: str = "3g"
+    spark_host: str | None = None
+    spark_port: int = 10000
+    spark_file_format: str = "parquet"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -95,6 +106,12 @@ class Settings:
             pg_bindings_path=path("CSW_PG_BINDINGS", REPO_ROOT / "dagster_project" / "postgres_bindings.yml"),
             pg_batch_rows=integer("CSW_PG_BATCH_ROWS", 50_000),
             pg_overlap_minutes=integer("CSW_PG_OVERLAP_MINUTES", 10),
+            lake_dir=path("CSW_LAKE_DIR", data / "lake"),
+            spark_master=env.get("CSW_SPARK_MASTER") or "local[2]",
+            spark_driver_memory=env.get("CSW_SPARK_DRIVER_MEMORY") or "3g",
+            spark_host=env.get("CSW_SPARK_HOST") or None,
+            spark_port=integer("CSW_SPARK_PORT", 10000),
+            spark_file_format=env.get("CSW_SPARK_FILE_FORMAT") or "parquet",
         )
 
     def to_env(self) -> dict[str, str]:
@@ -118,6 +135,12 @@ class Settings:
             "pg_bindings_path": "CSW_PG_BINDINGS",
             "pg_batch_rows": "CSW_PG_BATCH_ROWS",
             "pg_overlap_minutes": "CSW_PG_OVERLAP_MINUTES",
+            "lake_dir": "CSW_LAKE_DIR",
+            "spark_master": "CSW_SPARK_MASTER",
+            "spark_driver_memory": "CSW_SPARK_DRIVER_MEMORY",
+            "spark_host": "CSW_SPARK_HOST",
+            "spark_port": "CSW_SPARK_PORT",
+            "spark_file_format": "CSW_SPARK_FILE_FORMAT",
         }
         assert set(names) == {f.name for f in fields(self)}, "every setting has its variable"
         values = {name: getattr(self, name) for name in names}
@@ -137,10 +160,32 @@ class Settings:
         run's process tree reach 8 GiB at 5,000 accounts; with a limit DuckDB spills to disk instead."""
         return {"memory_limit": self.duckdb_memory_limit}
 
+    @property
+    def dbt_target(self) -> str:
+        """The output of dbt/profiles.yml that builds this engine's models."""
+        if self.engine == "spark":
+            return "spark_thrift" if self.spark_host else "spark"
+        return "duckdb"
+
+    @property
+    def dbt_adapter_type(self) -> str:
+        return "spark" if self.engine == "spark" else "duckdb"
+
     def dbt_env(self) -> dict[str, str]:
         """What dbt's `profiles.yml` reads: the environment of every dbt process we start."""
-        return {
+        env = {
+            "CSW_DBT_TARGET": self.dbt_target,
             "CSW_WAREHOUSE_PATH": str(self.warehouse_path),
             "CSW_DBT_THREADS": str(self.dbt_threads),
             "CSW_DUCKDB_MEMORY_LIMIT": self.duckdb_memory_limit,
         }
+        if self.engine == "spark":
+            env |= {
+                "CSW_LAKE_DIR": str(self.lake_dir),
+                "CSW_SPARK_MASTER": self.spark_master,
+                "CSW_SPARK_DRIVER_MEMORY": self.spark_driver_memory,
+                "CSW_SPARK_HOST": self.spark_host or "",
+                "CSW_SPARK_PORT": str(self.spark_port),
+                "CSW_SPARK_FILE_FORMAT": self.spark_file_format,
+            }
+        return env

@@ -7,8 +7,8 @@
 
 {% macro default__divide_money(amount, divisor) -%}
     case
-        when {{ divisor }} = 0 then null
-        else cast(round(cast({{ amount }} as decimal(38, 12)) / {{ divisor }}, 2) as decimal(18, 2))
+        when ({{ divisor }}) = 0 then null
+        else cast(round(cast(({{ amount }}) as decimal(38, 12)) / ({{ divisor }}), 2) as decimal(18, 2))
     end
 {%- endmacro %}
 

@@ -36,6 +36,7 @@ def published_marts(context: AssetExecutionContext, warehouse: WarehouseResource
         checks_run=len(evaluations),
         checks_passed=sum(e.passed for e in evaluations),
         keep=settings.publish_keep,
+        engine=settings.engine,
     )
     context.log.info(f"published version {result.version_id} to {result.path}")
     return MaterializeResult(

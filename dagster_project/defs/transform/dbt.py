@@ -24,6 +24,7 @@ from dagster_project.lib.dbt_project import (
     keep_partial_parse,
     row_counts,
 )
+from dagster_project.lib.lake import import_marts, sync_raw
 from dagster_project.lib.marts import mart_names
 from dagster_project.lib.run_context import FULL_REFRESH_TAG, resolve_as_of
 
@@ -32,10 +33,9 @@ dbt_project = DbtProject(project_dir=_settings.dbt_project_dir, profiles_dir=_se
 # The published marts, one list for publish, the mart checks and status (dagster_project/lib/marts.py).
 MART_KEYS = [AssetKey(["marts", name]) for name in mart_names(_settings.manifest_path)]
 # what `dbt build` reports on, for the progress messages: seeds, models and data tests
-BUILT_NODES = sum(
-    node["resource_type"] in ("seed", "model", "test")
-    for node in json.loads(_settings.manifest_path.read_text())["nodes"].values()
-)
+_nodes = json.loads(_settings.manifest_path.read_text())["nodes"].values()
+BUILT_NODES = sum(node["resource_type"] in ("seed", "model", "test") for node in _nodes)
+SEED_NAMES = sorted(node["name"] for node in _nodes if node["resource_type"] == "seed")
 
 
 class WarehouseTranslator(DagsterDbtTranslator):
@@ -84,8 +84,15 @@ class WarehouseDbtResource(DbtCliResource):
 def warehouse_dbt_assets(
     context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
 ) -> Iterator[Any]:
-    """`dbt build`: seeds, models and their tests in DAG order; a failing error-severity test fails the step."""
+    """`dbt build`: seeds, models and their tests in DAG order; a failing error-severity test fails the step.
+
+    On Spark (CSW_ENGINE=spark) the accepted raw loads go to the lake first and the built marts come
+    back into the DuckDB file after a successful build, for the mart checks and publish."""
     settings = warehouse.settings
+    spark = settings.engine == "spark"
+    if spark:
+        synced = sync_raw(settings.warehouse_path, settings.lake_dir, settings.duckdb_config())
+        context.log.info(f"lake {settings.lake_dir}: {synced.summary()}")
     # dagster-dbt hands this process's environment to dbt, so the run's settings go there, here in
     # the step (never at import). The as-of date is an env var, not `--vars`: a changed var makes dbt
     # re-parse the whole project, a changed env var only the files that read it.
@@ -105,7 +112,18 @@ def warehouse_dbt_assets(
             context.log.info(f"dbt progress {min(shown, total)}/{total}")
     keep_partial_parse(invocation.target_path, settings)
     outputs = {context.asset_key_for_output(e.output_name).path[-1] for e in events if isinstance(e, Output)}
-    counts = row_counts(settings, outputs)
+    if spark and invocation.is_successful():
+        # the other models stay in Spark: only the marts have a row count here
+        counts = import_marts(
+            settings.lake_dir,
+            settings.warehouse_path,
+            mart_names(settings.manifest_path),
+            SEED_NAMES,
+            settings.duckdb_config(),
+        )
+        context.log.info(f"{len(counts)} marts imported from the lake into {settings.warehouse_path}")
+    else:
+        counts = {} if spark else row_counts(settings, outputs)
     for event in events:
         if isinstance(event, Output):
             name = context.asset_key_for_output(event.output_name).path[-1]
@@ -115,8 +133,12 @@ def warehouse_dbt_assets(
     if not invocation.is_successful():
         run_results = invocation.get_artifact("run_results.json")
         problems = failed_nodes(run_results)
-        samples = describe_failed_tests(
-            run_results, invocation.get_artifact("manifest.json"), settings.warehouse_path, settings.duckdb_config()
+        samples = (
+            []  # the failing rows are in Spark: dbt's message names the test, its compiled SQL is in target/
+            if spark
+            else describe_failed_tests(
+                run_results, invocation.get_artifact("manifest.json"), settings.warehouse_path, settings.duckdb_config()
+            )
         )
         raise Failure(
             description="dbt build failed; nothing downstream runs:\n"

@@ -3,9 +3,9 @@
     a run reads only the events accepted since the last one and keeps the earlier of the two days
     (a late event can only move a first use earlier), so a daily run does not rescan every event. -#}
 {{ config(
-    materialized='incremental',
+    materialized=keyed_incremental_materialization(),
     unique_key=['account_id', 'kind', 'seen'],
-    incremental_strategy='delete+insert',
+    incremental_strategy=keyed_incremental_strategy(),
 ) }}
 
 with

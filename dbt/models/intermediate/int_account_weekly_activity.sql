@@ -1,7 +1,7 @@
 {#- Product activity per account and week: logins, user-days on weekdays (for
     DAU per seat), core-feature events, and which users and core features were
     seen (as distinct rows, so 28-day windows can count distinct values). -#}
-{{ config(materialized='incremental', unique_key=['account_id', 'week_start'], incremental_strategy='delete+insert') }}
+{{ config(materialized=keyed_incremental_materialization(), unique_key=['account_id', 'week_start'], incremental_strategy=keyed_incremental_strategy()) }}
 
 with
 

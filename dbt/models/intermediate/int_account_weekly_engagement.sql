@@ -46,7 +46,7 @@ final as (
         case when qbrs.account_id is not null then 1 else 0 end as qbr_attended_last_quarter,
         case when trainings.account_id is not null then 1 else 0 end as training_completed,
         coalesce(emails.emails_60d, 0) as emails_60d,
-        round(cast(emails.replied_60d as {{ dbt.type_float() }}) / nullif(emails.emails_60d, 0), 6) as email_reply_rate_60d
+        {{ ratio('emails.replied_60d', 'coalesce(emails.emails_60d, 0)', 0) }} as email_reply_rate_60d
     from account_weeks
     left join emails on emails.account_id = account_weeks.account_id and emails.week_start = account_weeks.week_start
     left join qbrs on qbrs.account_id = account_weeks.account_id and qbrs.week_start = account_weeks.week_start

@@ -1,6 +1,6 @@
 {#- Distinct users and core features seen per account and week, one row each,
     so that rolling windows can count distinct values across weeks. -#}
-{{ config(materialized='incremental', unique_key=['account_id', 'week_start', 'kind', 'seen'], incremental_strategy='delete+insert') }}
+{{ config(materialized=keyed_incremental_materialization(), unique_key=['account_id', 'week_start', 'kind', 'seen'], incremental_strategy=keyed_incremental_strategy()) }}
 
 with
 

@@ -29,8 +29,9 @@ final as (
         account_weeks.week_start,
         coalesce(tickets.tickets_30d, 0) as tickets_30d,
         coalesce(tickets.tickets_prior_30d, 0) as tickets_prior_30d,
-        round(cast(coalesce(tickets.tickets_30d, 0) - coalesce(tickets.tickets_prior_30d, 0) as {{ dbt.type_float() }})
-              / case when coalesce(tickets.tickets_prior_30d, 0) > 1 then tickets.tickets_prior_30d else 1 end, 6)
+        {{ signed_ratio(
+            'coalesce(tickets.tickets_30d, 0) - coalesce(tickets.tickets_prior_30d, 0)',
+            'case when coalesce(tickets.tickets_prior_30d, 0) > 1 then tickets.tickets_prior_30d else 1 end', 0) }}
             as ticket_change_30d,
         round(tickets.csat_90d, 6) as csat_90d
     from account_weeks

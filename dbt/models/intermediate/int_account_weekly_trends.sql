@@ -70,9 +70,12 @@ windowed as (
         count(*) over (
             partition by account_id order by week_start rows between 9 preceding and 2 preceding
         ) as core_baseline_weeks,
-        avg(email_reply_rate_60d) over (
+        sum(email_reply_rate_60d) over (
             partition by account_id order by week_start rows between 26 preceding and 9 preceding
-        ) as reply_rate_baseline,
+        ) as reply_rate_baseline_sum,
+        count(email_reply_rate_60d) over (
+            partition by account_id order by week_start rows between 26 preceding and 9 preceding
+        ) as reply_rate_baseline_weeks,
         lag(latest_nps, 13) over (partition by account_id order by week_start) as nps_13w_ago,
         lag(has_active_champion, 13) over (partition by account_id order by week_start) as champion_13w_ago,
         lag(has_active_sponsor, 13) over (partition by account_id order by week_start) as sponsor_13w_ago
@@ -85,16 +88,18 @@ final as (
         week_start,
         case
             when baseline_weeks >= 4 and logins_baseline > 0
-                then round(
-                    (cast(logins_4w as {{ dbt.type_float() }}) / 4) / (cast(logins_baseline as {{ dbt.type_float() }}) / baseline_weeks),
-                    6
-                )
+                then {{ ratio('logins_4w * baseline_weeks', '4 * logins_baseline', 0) }}
         end as login_trend_4w,
         case
             when core_baseline_weeks >= 4
-                then round(2 * cast(core_events_baseline as {{ dbt.type_float() }}) / core_baseline_weeks, 6)
+                then {{ ratio('2 * core_events_baseline', 'core_baseline_weeks', 0) }}
         end as core_events_baseline_2w,
-        round(email_reply_rate_60d - reply_rate_baseline, 6) as reply_rate_change,
+        -- the rate minus the average of the baseline weeks, (rate * n - sum) / n, exactly
+        case
+            when email_reply_rate_60d is not null and reply_rate_baseline_weeks > 0 then {{ signed_ratio(
+                'email_reply_rate_60d * reply_rate_baseline_weeks - reply_rate_baseline_sum',
+                'reply_rate_baseline_weeks', 6) }}
+        end as reply_rate_change,
         latest_nps - nps_13w_ago as nps_change_13w,
         case
             when (champion_13w_ago = 1 and has_active_champion = 0) or (sponsor_13w_ago = 1 and has_active_sponsor = 0)

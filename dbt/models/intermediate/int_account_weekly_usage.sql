@@ -124,10 +124,9 @@ final as (
         coalesce(usage_28d.core_events_2w, 0) as core_events_2w,
         coalesce(usage_28d.core_events_prior_2w, 0) as core_events_prior_2w,
         coalesce(seen_28d.users_active_28d, 0) as users_active_28d,
-        round(cast(coalesce(usage_28d.weekday_user_days, 0) as {{ dbt.type_float() }})
-              / nullif(weekdays_28d.weekdays, 0) / nullif(account_weeks.licensed_seats, 0), 6) as dau_per_seat_28d,
-        round(cast(coalesce(seen_28d.core_features_used_28d, 0) as {{ dbt.type_float() }})
-              / nullif(core_feature_count.core_features, 0), 6) as core_adoption_28d
+        {{ ratio('coalesce(usage_28d.weekday_user_days, 0)',
+                 'coalesce(weekdays_28d.weekdays, 0) * coalesce(account_weeks.licensed_seats, 0)', 0) }} as dau_per_seat_28d,
+        {{ ratio('coalesce(seen_28d.core_features_used_28d, 0)', 'core_feature_count.core_features', 0) }} as core_adoption_28d
     from account_weeks
     cross join core_feature_count
     inner join weekdays_28d

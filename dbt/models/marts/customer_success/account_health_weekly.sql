@@ -26,9 +26,12 @@ bands as (
     select * from {{ ref('health_bands') }}
 ),
 
+{#- Compared as decimals: the metrics have at most six decimals, the thresholds four. As float32
+    (this cast's type until Spark ran it), 0.70 became 0.69999999 and a metric of exactly 0.70
+    scored top points on DuckDB (both sides float) and mid points on Spark (both sides double). -#}
 metric_values as (
     {% for metric in metrics %}
-    select account_id, week_start, '{{ metric }}' as metric, cast({{ metric }} as {{ dbt.type_float() }}) as metric_value
+    select account_id, week_start, '{{ metric }}' as metric, cast({{ metric }} as decimal(18, 6)) as metric_value
     from facts
     {% if not loop.last %}union all{% endif %}
     {% endfor %}

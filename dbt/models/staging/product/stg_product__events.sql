@@ -5,7 +5,7 @@
     latest copy. A table built before accepted_at existed gains the column and is
     read by loaded_at once. -#}
 {{ config(
-    materialized='incremental', unique_key='event_id', incremental_strategy='delete+insert',
+    materialized=keyed_incremental_materialization(), unique_key='event_id', incremental_strategy=keyed_incremental_strategy(),
     on_schema_change='append_new_columns'
 ) }}
 
