@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 export DAGSTER_HOME ?= $(abspath $(or $(CSW_DATA_DIR),$(CURDIR)/data))/dagster_home
 SCALE ?= S
 
-.PHONY: help setup run test lint format docs docs-serve dagster dashboard generate browser bench clean postgres run-postgres postgres-stop
+.PHONY: help setup run test lint format docs docs-serve dagster dashboard generate browser bench clean postgres run-postgres postgres-stop java spark-cluster spark-cluster-stop test-spark-cluster
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -30,8 +30,26 @@ $(BI_STAMP):
 
 setup: $(STAMP) ## create .venv and install the project (once)
 
-run: setup ## generate the sample data if none, run the whole pipeline once
+run: setup $(if $(filter spark,$(CSW_ENGINE)),java) ## generate the sample data if none, run the whole pipeline once (CSW_ENGINE=spark: on Spark)
 	$(BIN)/csw run --sample-if-empty
+
+# Spark (CSW_ENGINE=spark, the equivalence test, the local cluster) needs a Java runtime: Debian's OpenJDK 17.
+java:
+	@command -v java >/dev/null || { \
+		echo "installing Debian's OpenJDK 17 for Spark"; \
+		$$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y -qq openjdk-17-jre-headless >/dev/null; }
+
+SPARK_CLUSTER := data/spark-cluster
+spark-cluster: setup java ## start a Spark standalone cluster here (master, 2 workers, Thrift server on 127.0.0.1:10000)
+	@$(BIN)/python -m dagster_project.devtools.spark_cluster start $(SPARK_CLUSTER) && \
+	echo "run on it: CSW_ENGINE=spark CSW_SPARK_HOST=127.0.0.1 CSW_SPARK_PORT=10000 make run (make spark-cluster-stop stops it)"
+
+spark-cluster-stop: ## stop the cluster of make spark-cluster
+	$(BIN)/python -m dagster_project.devtools.spark_cluster stop $(SPARK_CLUSTER)
+
+test-spark-cluster: setup java ## the DuckDB-Spark equivalence test against a local cluster the test starts
+	$(BIN)/pytest -m spark_cluster tests/test_spark_equivalence.py
 
 # The dashboard test drives Debian's Chromium (installed as root with apt, once).
 browser:
@@ -58,7 +76,7 @@ run-postgres: setup postgres ## the sample with accounts, subscriptions and user
 postgres-stop: ## stop the server of make run-postgres
 	$(BIN)/python -m dagster_project.devtools.pg_server stop $(PG_DEMO)/server
 
-test: setup $(BI_STAMP) browser postgres ## lint, check generated docs, run the whole test suite
+test: setup $(BI_STAMP) browser postgres java ## lint, check generated docs, run the whole test suite
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/csw contract

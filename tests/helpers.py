@@ -52,3 +52,52 @@ def pipeline_env(data_dir: Path) -> dict[str, str]:
 
 def run_csw(args: list[str], env: dict[str, str], timeout: int = 900) -> subprocess.CompletedProcess[str]:
     return subprocess.run([CSW, *args], env=env, cwd=REPO, capture_output=True, text=True, timeout=timeout)
+
+
+INTEGER_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT"}
+FLOAT_TYPES = {"FLOAT", "DOUBLE"}
+
+
+def published_differences(left: Path, right: Path, float_digits: int = 9) -> list[str]:
+    """Every way two published files differ, mart by mart: the marts, their columns and types, and their
+    rows as multisets. Decimals (money, six-decimal ratios), text, dates and timestamps compare exactly,
+    floating-point columns to `float_digits` decimals, and whole numbers by value (an engine's sum may be
+    BIGINT where DuckDB's is HUGEINT). Empty when they hold the same marts row for row."""
+    con = duckdb.connect()
+    con.execute(f"attach '{left}' as l (read_only)")
+    con.execute(f"attach '{right}' as r (read_only)")
+
+    def marts(db: str) -> set[str]:
+        rows = con.execute(
+            "select table_name from duckdb_tables() where database_name = ? and table_name <> '_publish_log'", [db]
+        ).fetchall()
+        return {r[0] for r in rows}
+
+    problems = [f"mart only in left: {m}" for m in marts("l") - marts("r")]
+    problems += [f"mart only in right: {m}" for m in marts("r") - marts("l")]
+    for mart in sorted(marts("l") & marts("r")):
+        lcols = con.execute(f'describe l.main."{mart}"').fetchall()
+        rcols = con.execute(f'describe r.main."{mart}"').fetchall()
+        if [c[0] for c in lcols] != [c[0] for c in rcols]:
+            problems.append(f"{mart}: columns {[c[0] for c in lcols]} != {[c[0] for c in rcols]}")
+            continue
+        select = []
+        for (name, ltype, *_), (_, rtype, *_) in zip(lcols, rcols, strict=True):
+            if ltype in INTEGER_TYPES and rtype in INTEGER_TYPES:
+                select.append(f'cast("{name}" as hugeint) as "{name}"')
+            elif ltype in FLOAT_TYPES and rtype in FLOAT_TYPES:
+                select.append(f'round(cast("{name}" as double), {float_digits}) as "{name}"')
+            elif ltype != rtype:
+                problems.append(f"{mart}.{name}: type {ltype} != {rtype}")
+                select.append(f'cast("{name}" as varchar) as "{name}"')
+            else:
+                select.append(f'"{name}"')
+        cols = ", ".join(select)
+        for a, b, side in (("l", "r", "left"), ("r", "l", "right")):
+            query = f'select {cols} from {a}.main."{mart}" except all select {cols} from {b}.main."{mart}"'
+            extra = con.execute(f"select count(*) from ({query})").fetchone()[0]
+            if extra:
+                sample = con.execute(f"{query} limit 2").fetchall()
+                problems.append(f"{mart}: {extra} row(s) only in {side}, e.g. {sample}")
+    con.close()
+    return problems
