@@ -94,8 +94,8 @@ dagster: setup ## open the Dagster UI (asset graph, checks, schedule) on http://
 	mkdir -p $(DAGSTER_HOME) && cp -n dagster_project/dagster.yaml $(DAGSTER_HOME)/dagster.yaml || true
 	$(BIN)/dg dev
 
-bench: setup ## benchmark the pipeline: make bench SCALE=S|M|L [REPEATS=3] [BENCH_ARGS=--no-incremental]
-	$(BIN)/python bench/run.py --scale $(SCALE) --repeats $${REPEATS:-3} $(BENCH_ARGS)
+bench: setup java ## benchmark the pipeline: make bench SCALE=S|M|L [ENGINE=duckdb|spark|spark-cluster] [REPEATS=3] [BENCH_ARGS=--no-incremental]
+	$(BIN)/python bench/run.py --scale $(SCALE) --engine $${ENGINE:-duckdb} --repeats $${REPEATS:-3} $(BENCH_ARGS)
 
 dashboard: setup ## start the leadership dashboard on http://localhost:8501
 	$(BIN)/streamlit run dashboard/app.py --server.headless true --browser.gatherUsageStats false

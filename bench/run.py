@@ -6,6 +6,10 @@ For each repeat, on a fresh warehouse over the same generated extracts, it times
   (extract, dbt build, checks, publish), with the peak RSS of the whole process tree;
 - a one-day incremental run: the next day's extracts landed on top, then `csw run` again.
 It reports medians and writes bench/results/<scale>-<date>.json and .md. No test asserts a time.
+
+`--engine spark` runs the same on Spark in a local session, `--engine spark-cluster` on a Spark
+standalone cluster started here for the benchmark (docs/scale-out.md); their results files are
+<scale>-<engine>-<date>.*. The floor is DuckDB's in every case: the same yardstick.
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ from pathlib import Path
 
 import duckdb
 import psutil
+
+from dagster_project.devtools import spark_cluster
 
 REPO = Path(__file__).resolve().parent.parent
 CSW = str(Path(sys.executable).with_name("csw"))
@@ -182,7 +188,27 @@ def main() -> int:
         + ", ".join(f"{k} {v}" for k, v in MEMORY_LIMITS.items())
         + ")",
     )
+    parser.add_argument(
+        "--engine",
+        choices=("duckdb", "spark", "spark-cluster"),
+        default="duckdb",
+        help="where dbt builds the models: DuckDB (default), Spark in a local session, or a local Spark cluster",
+    )
     args = parser.parse_args()
+    engine_env: dict[str, str] = {"CSW_ENGINE": "spark"} if args.engine == "spark" else {}
+    cluster = None
+    if args.engine == "spark-cluster":
+        print("starting a Spark standalone cluster (master, 2 workers, Thrift server) ...", flush=True)
+        cluster = spark_cluster.start(args.work / "spark-cluster")
+        engine_env = cluster.env()
+    try:
+        return _bench(args, engine_env)
+    finally:
+        if cluster is not None:
+            spark_cluster.stop(cluster.folder)
+
+
+def _bench(args: argparse.Namespace, engine_env: dict[str, str]) -> int:
     memory_limit = args.memory_limit or MEMORY_LIMITS[args.scale]
 
     accounts = SCALES[args.scale]
@@ -210,6 +236,7 @@ def main() -> int:
             DAGSTER_HOME=str(data / "dagster_home"),
             CSW_LOG_LEVEL="WARNING",
             CSW_DUCKDB_MEMORY_LIMIT=memory_limit,
+            **engine_env,
         )
         shutil.copytree(landing, data / "landing")
         floor = floor_seconds(landing, data / "floor.duckdb")
@@ -262,6 +289,7 @@ def main() -> int:
 
     summary = {
         "scale": args.scale,
+        "engine": args.engine,
         "accounts": accounts,
         "repeats": args.repeats,
         "machine": f"{os.cpu_count()} cores",
@@ -283,10 +311,12 @@ def main() -> int:
         "rows": counts,
     }
     args.out.mkdir(parents=True, exist_ok=True)
-    stem = args.out / f"{args.scale}-{date.today().isoformat()}"
+    engine = "" if args.engine == "duckdb" else f"{args.engine}-"
+    stem = args.out / f"{args.scale}-{engine}{date.today().isoformat()}"
     stem.with_suffix(".json").write_text(json.dumps(summary, indent=2) + "\n")
     md = [
-        f"# Benchmark {args.scale} ({accounts:,} accounts, 24 months), {summary['measured_at']}, {summary['machine']}",
+        f"# Benchmark {args.scale} ({accounts:,} accounts, 24 months) on {args.engine}, {summary['measured_at']}, "
+        f"{summary['machine']}",
         "",
         f"Medians of {args.repeats} runs; DuckDB memory limit {memory_limit} per connection.",
         "",
