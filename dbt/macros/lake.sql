@@ -43,3 +43,18 @@
         {%- endfor -%}
     {%- endif -%}
 {%- endmacro %}
+
+{#- CSW_ENGINE=spark: a mart is rebuilt at its fixed place in the lake (location_root), over the
+    files of the previous build. Spark refuses a CREATE TABLE AS over a non-empty folder unless
+    told otherwise; this is a pre-hook of every mart, so it holds on the connection that builds it
+    (a Thrift server ignores the settings a client sends when it opens a session). -#}
+{% macro spark_rebuild_in_place() -%}
+    {{ return(adapter.dispatch('spark_rebuild_in_place', 'cs_warehouse')()) }}
+{%- endmacro %}
+
+{% macro default__spark_rebuild_in_place() -%}
+{%- endmacro %}
+
+{% macro spark__spark_rebuild_in_place() -%}
+    set spark.sql.legacy.allowNonEmptyLocationInCTAS = true
+{%- endmacro %}
