@@ -119,7 +119,10 @@ def start(folder: Path, thrift_port: int | None = None, timeout: float = 240) ->
                 "--conf", f"spark.sql.warehouse.dir={folder / 'warehouse'}",
                 "--conf", f"spark.hadoop.javax.jdo.option.ConnectionURL=jdbc:derby:;databaseName={folder / 'metastore_db'};create=true",
                 "--conf", f"spark.driver.extraJavaOptions=-Dderby.system.home={folder}",
+                # what dbt/profiles.yml sets for a local session: a Thrift server takes it from its own conf
                 "--conf", "spark.sql.session.timeZone=UTC",
+                "--conf", "spark.sql.parquet.outputTimestampType=TIMESTAMP_MICROS",
+                "--conf", "spark.sql.shuffle.partitions=4",
                 "--conf", "spark.ui.enabled=false",
                 "--hiveconf", f"hive.server2.thrift.port={thrift_port}",
                 "--hiveconf", f"hive.server2.thrift.bind.host={HOST}",
