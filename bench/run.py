@@ -48,22 +48,24 @@ STAGES = {
 
 
 class PeakRss:
-    """Samples the summed RSS of a process and all its descendants."""
+    """Samples the summed RSS of a process and all its descendants (and of `also`'s: a Spark cluster's JVMs)."""
 
-    def __init__(self, pid: int, every: float = 0.2) -> None:
-        self.pid, self.every, self.peak = pid, every, 0
+    def __init__(self, pid: int, every: float = 0.2, also: tuple[int, ...] = ()) -> None:
+        self.pids, self.every, self.peak = (pid, *also), every, 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            try:
-                root = psutil.Process(self.pid)
-                total = sum(p.memory_info().rss for p in [root, *root.children(recursive=True)] if p.is_running())
-                self.peak = max(self.peak, total)
-            except psutil.Error:
-                pass
+            total = 0
+            for pid in self.pids:
+                try:
+                    root = psutil.Process(pid)
+                    total += sum(p.memory_info().rss for p in [root, *root.children(recursive=True)] if p.is_running())
+                except psutil.Error:
+                    pass
+            self.peak = max(self.peak, total)
             self._stop.wait(self.every)
 
     def stop(self) -> int:
@@ -72,10 +74,14 @@ class PeakRss:
         return self.peak
 
 
+# the processes of a cluster started for the benchmark, counted in every peak RSS
+CLUSTER_PIDS: tuple[int, ...] = ()
+
+
 def run_measured(args: list[str], env: dict[str, str]) -> tuple[float, int, str]:
     started = time.perf_counter()
     proc = subprocess.Popen(args, env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    rss = PeakRss(proc.pid)
+    rss = PeakRss(proc.pid, also=CLUSTER_PIDS)
     out, _ = proc.communicate()
     peak = rss.stop()
     elapsed = time.perf_counter() - started
@@ -201,6 +207,8 @@ def main() -> int:
         print("starting a Spark standalone cluster (master, 2 workers, Thrift server) ...", flush=True)
         cluster = spark_cluster.start(args.work / "spark-cluster")
         engine_env = cluster.env()
+        global CLUSTER_PIDS
+        CLUSTER_PIDS = tuple(json.loads((cluster.folder / spark_cluster.PIDS_FILE).read_text()).values())
     try:
         return _bench(args, engine_env)
     finally:
