@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import json
 import shutil
 from datetime import date
 from pathlib import Path
@@ -21,7 +23,85 @@ def mart_tables(conn: duckdb.DuckDBPyConnection, db: str) -> list[str]:
     ]
 
 
+LATE = "2026-11-17"  # the day the late changes land
+LATE_AT = "2026-11-17T09:00:00Z"
+
+
+def _late_csv(landing: Path, table: str, pick, change: dict[str, str]) -> dict[str, str]:
+    """The latest version of a record of `table` that `pick` accepts, sent again today with `change`."""
+    latest: dict[str, dict[str, str]] = {}
+    for source in sorted((landing / table).glob("*/*.csv")):
+        with source.open(newline="") as f:
+            for row in csv.DictReader(f):
+                key = next(iter(row.values()))  # the first column is the record's key
+                if key not in latest or row["updated_at"] >= latest[key]["updated_at"]:
+                    latest[key] = row
+    row = next((r for r in latest.values() if pick(r)), None)
+    assert row, f"no record of {table} to change"
+    row = {**row, **change}
+    out = landing / table / LATE / "late-0000.csv"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(row))
+        writer.writeheader()
+        writer.writerow(row)
+    return row
+
+
+def land_late_changes(landing: Path) -> dict[str, str]:
+    """Changes to old records inside the look-back window, and a copy of an event sent months ago."""
+    # a ticket opened three weeks ago, solved late with a poor score
+    tickets = [
+        json.loads(line)
+        for line in (landing / "support/tickets/2026-11-01/part-0000.jsonl").read_text().splitlines()
+        if line
+    ]
+    ticket = next(t for t in tickets if t["created_at"][:10] >= "2026-10-25" and t["status"] != "solved")
+    ticket = {**ticket, "status": "solved", "solved_at": "2026-11-03T10:00:00Z", "csat_score": 1, "updated_at": LATE_AT}
+    out = landing / "support/tickets" / LATE / "late-0000.jsonl"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(ticket) + "\n")
+    # an invoice issued a month ago, paid late (it was open)
+    invoice = _late_csv(
+        landing,
+        "billing/invoices",
+        lambda r: r["status"] == "open" and "2026-10-15" <= r["issued_at"][:10] <= "2026-10-31",
+        {"status": "paid", "paid_at": "2026-11-12T08:00:00Z", "updated_at": LATE_AT},
+    )
+    # a champion who left two weeks ago, recorded only today
+    contact = _late_csv(
+        landing,
+        "crm/contacts",
+        lambda r: r["role"] == "champion" and r["is_active"] == "true" and r["updated_at"][:10] < "2026-11-01",
+        {"is_active": "false", "updated_at": "2026-11-03T12:00:00Z"},
+    )
+    # an NPS response given three weeks ago, exported late
+    nps = _late_csv(
+        landing,
+        "surveys/nps_responses",
+        lambda r: True,
+        {"response_id": "NPS-LATE-00001", "score": "2", "responded_at": "2026-10-28T12:00:00Z", "updated_at": LATE_AT},
+    )
+    # the same event as one sent in March 2025, sent again
+    events = landing / "product/events" / LATE
+    events.mkdir(parents=True, exist_ok=True)
+    old = landing / "product/events/2025-03-01/part-0000.parquet"
+    duckdb.execute(
+        f"copy (select * from read_parquet('{old}') limit 1) to '{events / 'late-0000.parquet'}' (format parquet)"
+    )
+    event_id = duckdb.execute(f"select event_id from read_parquet('{events / 'late-0000.parquet'}')").fetchone()[0]
+    return {
+        "ticket": ticket["ticket_id"],
+        "invoice": invoice["invoice_id"],
+        "contact": contact["contact_id"],
+        "nps": nps["response_id"],
+        "event": event_id,
+    }
+
+
 def test_incremental_run_equals_full_refresh(workspace: Path, tmp_path: Path) -> None:
+    """Two days of new data, plus late changes to tickets, invoices, contacts and NPS inside the look-back
+    window and a copy of an event from months ago: the incremental build equals a full refresh."""
     env = pipeline_env(workspace)
     # the next two days' extracts, on top of the published sample
     for day in (16, 17):
@@ -35,6 +115,7 @@ def test_incremental_run_equals_full_refresh(workspace: Path, tmp_path: Path) ->
                 since=date(2026, 11, day),
             ),
         )
+    late = land_late_changes(workspace / "landing")
     incremental = run_csw(["run", "--as-of", "2026-11-18"], env)
     assert incremental.returncode == 0, incremental.stdout[-4000:]
     assert "is_incremental" not in incremental.stdout
@@ -71,3 +152,13 @@ def test_incremental_run_equals_full_refresh(workspace: Path, tmp_path: Path) ->
         "select count(*) from inc.marts.account_health_weekly where week_start = date '2026-11-16'"
     ).fetchone()[0]
     assert new_weeks > 0, "the incremental run added the new week"
+    # the late changes reached the incremental build (so the comparison above covered them)
+    checks = {
+        "ticket": "select csat_score from inc.staging.stg_support__tickets where ticket_id = ?",
+        "invoice": "select invoice_status from inc.staging.stg_billing__invoices where invoice_id = ?",
+        "contact": "select is_active from inc.staging.stg_crm__contacts where contact_id = ?",
+        "nps": "select nps_score from inc.staging.stg_surveys__nps_responses where response_id = ?",
+        "event": "select count(*) from inc.staging.stg_product__events where event_id = ?",
+    }
+    got = {k: conn.execute(q, [late[k]]).fetchone()[0] for k, q in checks.items()}
+    assert got == {"ticket": 1, "invoice": "paid", "contact": False, "nps": 2, "event": 1}, got
