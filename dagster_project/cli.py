@@ -83,6 +83,8 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     print(
         f"current version: {last['version_id']} (run {last['run_id']}), as of {last['as_of_date']}, "
         f"published {last['published_at']:%Y-%m-%d %H:%M:%S} UTC; checks passed {last['checks_passed']}/{last['checks_run']}"
+        # publications before the engine was recorded were all built on DuckDB
+        f"; built on {last.get('engine') or 'duckdb'}"
     )
     for mart, n in counts.items():
         print(f"  {mart:<32} {n:>10,} rows")
