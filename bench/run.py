@@ -74,14 +74,11 @@ class PeakRss:
         return self.peak
 
 
-# the processes of a cluster started for the benchmark, counted in every peak RSS
-CLUSTER_PIDS: tuple[int, ...] = ()
-
-
-def run_measured(args: list[str], env: dict[str, str]) -> tuple[float, int, str]:
+def run_measured(args: list[str], env: dict[str, str], also: tuple[int, ...] = ()) -> tuple[float, int, str]:
+    """Run `args`; seconds, peak RSS (with the process trees of `also`: a cluster's JVMs) and output."""
     started = time.perf_counter()
     proc = subprocess.Popen(args, env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    rss = PeakRss(proc.pid, also=CLUSTER_PIDS)
+    rss = PeakRss(proc.pid, also=also)
     out, _ = proc.communicate()
     peak = rss.stop()
     elapsed = time.perf_counter() - started
@@ -207,16 +204,14 @@ def main() -> int:
         print("starting a Spark standalone cluster (master, 2 workers, Thrift server) ...", flush=True)
         cluster = spark_cluster.start(args.work / "spark-cluster")
         engine_env = cluster.env()
-        global CLUSTER_PIDS
-        CLUSTER_PIDS = tuple(json.loads((cluster.folder / spark_cluster.PIDS_FILE).read_text()).values())
     try:
-        return _bench(args, engine_env)
+        return _bench(args, engine_env, cluster.pids if cluster else ())
     finally:
         if cluster is not None:
             spark_cluster.stop(cluster.folder)
 
 
-def _bench(args: argparse.Namespace, engine_env: dict[str, str]) -> int:
+def _bench(args: argparse.Namespace, engine_env: dict[str, str], cluster_pids: tuple[int, ...]) -> int:
     memory_limit = args.memory_limit or MEMORY_LIMITS[args.scale]
 
     accounts = SCALES[args.scale]
@@ -254,7 +249,7 @@ def _bench(args: argparse.Namespace, engine_env: dict[str, str]) -> int:
             + (f", {floor_in_memory:.1f} s in memory" if floor_in_memory is not None else ""),
             flush=True,
         )
-        total, peak, _ = run_measured([CSW, "run", "--as-of", AS_OF.isoformat()], env)
+        total, peak, _ = run_measured([CSW, "run", "--as-of", AS_OF.isoformat()], env, cluster_pids)
         stages = stage_times(data / "dagster_home", total)
         slowest = slowest_dbt_nodes()
         print(
@@ -267,7 +262,7 @@ def _bench(args: argparse.Namespace, engine_env: dict[str, str]) -> int:
             shutil.copytree(
                 next_day_drop(args.work / args.scale / "next_day", accounts), data / "landing", dirs_exist_ok=True
             )
-            incremental, inc_peak, _ = run_measured([CSW, "run", "--as-of", NEXT_DAY.isoformat()], env)
+            incremental, inc_peak, _ = run_measured([CSW, "run", "--as-of", NEXT_DAY.isoformat()], env, cluster_pids)
             inc_stages = stage_times(data / "dagster_home", incremental)
             print(
                 f"[{args.scale} #{i + 1}] one-day incremental run: {incremental:.1f} s "

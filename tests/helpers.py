@@ -58,11 +58,11 @@ INTEGER_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYIN
 FLOAT_TYPES = {"FLOAT", "DOUBLE"}
 
 
-def published_differences(left: Path, right: Path, float_digits: int = 9) -> list[str]:
+def published_differences(left: Path, right: Path, float_digits: int | None = 9) -> list[str]:
     """Every way two published files differ, mart by mart: the marts, their columns and types, and their
     rows as multisets. Decimals (money, six-decimal ratios), text, dates and timestamps compare exactly,
-    floating-point columns to `float_digits` decimals, and whole numbers by value (an engine's sum may be
-    BIGINT where DuckDB's is HUGEINT). Empty when they hold the same marts row for row."""
+    floating-point columns to `float_digits` decimals (None: exactly), and whole numbers by value (an
+    engine's sum may be BIGINT where DuckDB's is HUGEINT). Empty when they hold the same marts row for row."""
     con = duckdb.connect()
     con.execute(f"attach '{left}' as l (read_only)")
     con.execute(f"attach '{right}' as r (read_only)")
@@ -85,7 +85,7 @@ def published_differences(left: Path, right: Path, float_digits: int = 9) -> lis
         for (name, ltype, *_), (_, rtype, *_) in zip(lcols, rcols, strict=True):
             if ltype in INTEGER_TYPES and rtype in INTEGER_TYPES:
                 select.append(f'cast("{name}" as hugeint) as "{name}"')
-            elif ltype in FLOAT_TYPES and rtype in FLOAT_TYPES:
+            elif ltype in FLOAT_TYPES and rtype in FLOAT_TYPES and float_digits is not None:
                 select.append(f'round(cast("{name}" as double), {float_digits}) as "{name}"')
             elif ltype != rtype:
                 problems.append(f"{mart}.{name}: type {ltype} != {rtype}")

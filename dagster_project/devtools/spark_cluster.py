@@ -36,6 +36,7 @@ class Cluster:
     folder: Path
     master_url: str
     thrift_port: int
+    pids: tuple[int, ...]  # master, workers, Thrift server: each the leader of its process group
 
     def env(self) -> dict[str, str]:
         """What points the warehouse at this cluster's Thrift server."""
@@ -136,7 +137,7 @@ def start(folder: Path, thrift_port: int | None = None, timeout: float = 240) ->
         (folder / PIDS_FILE).write_text(json.dumps(pids))
         stop(folder)
         raise
-    return Cluster(folder, master_url, thrift_port)
+    return Cluster(folder, master_url, thrift_port, tuple(pids.values()))
 
 
 def stop(folder: Path) -> None:

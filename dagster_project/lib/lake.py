@@ -24,11 +24,11 @@ import duckdb
 from dagster_project.contract import TABLES
 from dagster_project.lib.extract import sql_literal
 from dagster_project.lib.loads import ACCEPTED_SCHEMA
+from dagster_project.lib.publish import MARTS_SCHEMA
 
 # a table with no accepted load still needs one file: Spark reads a folder's schema from its files
 EMPTY_FILE = "empty.parquet"
 COLUMNS_FILE = "_columns.json"
-MARTS_SCHEMA = "marts"
 SEEDS_SCHEMA = "seeds"
 
 

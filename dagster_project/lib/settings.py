@@ -22,8 +22,6 @@ EXPECTATIONS_DIR = REPO_ROOT / "expectations"
 # bytes on every machine; `make run` passes it to the pipeline too.
 SAMPLE_AS_OF = "2026-11-15"
 ENGINES = ("duckdb", "spark")
-# dbt targets in dbt/profiles.yml
-DBT_TARGETS = {"duckdb": "duckdb", "spark": "spark", "spark_thrift": "spark_thrift"}
 
 
 class SettingsError(ValueError):

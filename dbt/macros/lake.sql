@@ -1,5 +1,5 @@
-{#- CSW_ENGINE=spark (docs/scale-out.md): the extract writes each raw table's accepted rows as
-    Parquet under <lake>/raw/<table>/; before a build the sources are (re)declared over those
+{#- CSW_ENGINE=spark (docs/scale-out.md): the accepted loads of each raw table are Parquet under
+    <lake>/raw/<table>/ (dagster_project/lib/lake.py); before a build the sources are (re)declared over those
     folders, in the schema the sources name (raw_accepted). A no-op on DuckDB, whose sources
     are the extract's own views. Run by on-run-start, so one Spark session does it all. -#}
 {% macro register_lake_sources() -%}

@@ -112,18 +112,15 @@ def warehouse_dbt_assets(
             context.log.info(f"dbt progress {min(shown, total)}/{total}")
     keep_partial_parse(invocation.target_path, settings)
     outputs = {context.asset_key_for_output(e.output_name).path[-1] for e in events if isinstance(e, Output)}
-    if spark and invocation.is_successful():
+    if not spark:
+        counts = row_counts(settings, outputs)
+    elif invocation.is_successful():
         # the other models stay in Spark: only the marts have a row count here
-        counts = import_marts(
-            settings.lake_dir,
-            settings.warehouse_path,
-            mart_names(settings.manifest_path),
-            SEED_NAMES,
-            settings.duckdb_config(),
-        )
+        marts = [key.path[-1] for key in MART_KEYS]
+        counts = import_marts(settings.lake_dir, settings.warehouse_path, marts, SEED_NAMES, settings.duckdb_config())
         context.log.info(f"{len(counts)} marts imported from the lake into {settings.warehouse_path}")
     else:
-        counts = {} if spark else row_counts(settings, outputs)
+        counts = {}
     for event in events:
         if isinstance(event, Output):
             name = context.asset_key_for_output(event.output_name).path[-1]
