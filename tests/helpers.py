@@ -47,6 +47,7 @@ def pipeline_env(data_dir: Path) -> dict[str, str]:
     env.pop("CSW_WAREHOUSE_PATH", None)
     env.pop("CSW_AS_OF", None)
     env.pop("CSW_AS_OF_DATE", None)
+    env.pop("CSW_CHECKED_THROUGH", None)
     return env
 
 

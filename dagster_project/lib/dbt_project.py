@@ -21,6 +21,8 @@ from dagster_project.lib.settings import Settings
 DBT_EXECUTABLE = Path(sys.executable).with_name("dbt")
 # read by the as_of_date() macro
 AS_OF_ENV = "CSW_AS_OF_DATE"
+# set by the dbt step for dbt/macros/test_unique_since.sql: the start of the current publication's run
+CHECKED_THROUGH_ENV = "CSW_CHECKED_THROUGH"
 
 
 def manifest_is_stale(settings: Settings) -> bool:

@@ -80,6 +80,7 @@ def publish(
     duckdb_config: dict[str, str],
     keep: int = 7,
     engine: str = "duckdb",
+    run_started_at: datetime | None = None,
 ) -> PublishResult:
     now = datetime.now(UTC)
     version_id = f"{now:%Y%m%dT%H%M%S%f}-{run_id[:8]}"
@@ -113,14 +114,15 @@ def publish(
             """create table pub.main._publish_log (
                 run_id varchar, version_id varchar, published_at timestamp, as_of_date date,
                 source_high_water_marks varchar, mart_row_counts varchar, marts_published integer,
-                checks_run integer, checks_passed integer, load_overrides varchar, engine varchar)"""
+                checks_run integer, checks_passed integer, load_overrides varchar, engine varchar,
+                run_started_at timestamp)"""
         )
         if current.exists():
             conn.execute(f"attach {_quote(str(current))} as prev (read_only)")
             conn.execute("insert into pub.main._publish_log by name select * from prev.main._publish_log")
             conn.execute("detach prev")
         conn.execute(
-            "insert into pub.main._publish_log values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "insert into pub.main._publish_log values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 run_id,
                 version_id,
@@ -133,6 +135,7 @@ def publish(
                 checks_passed,
                 overrides,
                 engine,
+                run_started_at.astimezone(UTC).replace(tzinfo=None) if run_started_at else None,
             ],
         )
         conn.execute("detach pub")
@@ -195,6 +198,19 @@ def current_log(publish_dir: Path) -> list[dict]:
         return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
     finally:
         conn.close()
+
+
+def checked_through(publish_dir: Path, engine: str) -> datetime | None:
+    """When the run that made the current publication began (UTC), if `engine` built it.
+
+    Every row accepted before then passed that run's checks (dbt tests included), so a check
+    that holds row by row or key by key need only look at rows accepted later
+    (`dbt/macros/test_unique_since.sql`). None when nothing is published, the publication
+    predates the column, or another engine built it (its checks ran on other tables)."""
+    log = current_log(publish_dir)
+    if not log or log[-1].get("engine") != engine:
+        return None
+    return log[-1].get("run_started_at")
 
 
 def rollback(publish_dir: Path) -> str:

@@ -1,6 +1,8 @@
 """Publish: the last step of a run, reached only when every blocking check upstream passed."""
 
-from dagster import AssetExecutionContext, AssetKey, DagsterEventType, EventRecordsFilter, MaterializeResult, asset
+from datetime import UTC, datetime
+
+from dagster import AssetExecutionContext, AssetKey, DagsterEventType, MaterializeResult, asset
 
 from dagster_project.defs.resources import WarehouseResource
 from dagster_project.defs.transform.dbt import MART_KEYS
@@ -17,14 +19,10 @@ from dagster_project.lib.run_context import resolve_as_of
     description="published/marts.duckdb and published/parquet/: what BI and the dashboard read.",
 )
 def published_marts(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
-    records = context.instance.get_event_records(
-        EventRecordsFilter(event_type=DagsterEventType.ASSET_CHECK_EVALUATION), limit=100_000
-    )
-    evaluations = [
-        r.event_log_entry.dagster_event.asset_check_evaluation_data
-        for r in records
-        if r.event_log_entry.run_id == context.run_id
-    ]
+    # this run's check evaluations only (reading every run's and filtering grew with history)
+    entries = context.instance.all_logs(context.run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION)
+    evaluations = [e.dagster_event.asset_check_evaluation_data for e in entries]
+    record = context.instance.get_run_record_by_id(context.run_id)
     settings = warehouse.settings
     result = publish(
         warehouse.path,
@@ -37,6 +35,7 @@ def published_marts(context: AssetExecutionContext, warehouse: WarehouseResource
         checks_passed=sum(e.passed for e in evaluations),
         keep=settings.publish_keep,
         engine=settings.engine,
+        run_started_at=datetime.fromtimestamp(record.start_time, UTC) if record and record.start_time else None,
     )
     context.log.info(f"published version {result.version_id} to {result.path}")
     return MaterializeResult(

@@ -19,6 +19,7 @@ from dagster_project.defs.resources import WarehouseResource, load_settings
 from dagster_project.lib.dbt_failures import describe_failed_tests
 from dagster_project.lib.dbt_project import (
     AS_OF_ENV,
+    CHECKED_THROUGH_ENV,
     DBT_EXECUTABLE,
     failed_nodes,
     keep_partial_parse,
@@ -26,6 +27,7 @@ from dagster_project.lib.dbt_project import (
 )
 from dagster_project.lib.lake import import_marts, sync_raw
 from dagster_project.lib.marts import mart_names
+from dagster_project.lib.publish import checked_through
 from dagster_project.lib.run_context import FULL_REFRESH_TAG, resolve_as_of
 
 _settings = load_settings()
@@ -96,11 +98,21 @@ def warehouse_dbt_assets(
     # dagster-dbt hands this process's environment to dbt, so the run's settings go there, here in
     # the step (never at import). The as-of date is an env var, not `--vars`: a changed var makes dbt
     # re-parse the whole project, a changed env var only the files that read it.
-    os.environ.update({**settings.dbt_env(), AS_OF_ENV: resolve_as_of(context.run.tags, settings).isoformat()})
+    full_refresh = context.run.tags.get(FULL_REFRESH_TAG) == "true"
+    # Key checks that hold row by row look only at rows accepted since the run of the current
+    # publication began (dbt/macros/test_unique_since.sql); a full refresh checks every row.
+    through = None if full_refresh else checked_through(settings.publish_dir, settings.engine)
+    os.environ.update(
+        {
+            **settings.dbt_env(),
+            AS_OF_ENV: resolve_as_of(context.run.tags, settings).isoformat(),
+            CHECKED_THROUGH_ENV: through.isoformat(sep=" ") if through else "",
+        }
+    )
     # Unit tests check the SQL, not the data, so CI runs them (tests/test_dbt_unit_tests.py),
     # as dbt recommends, instead of every production run.
     args = ["build", "--exclude-resource-type", "unit_test"]
-    if context.run.tags.get(FULL_REFRESH_TAG) == "true":
+    if full_refresh:
         args.append("--full-refresh")
     invocation = dbt.cli(args, context=context, raise_on_error=False)
     events, total, shown = [], BUILT_NODES, 0
