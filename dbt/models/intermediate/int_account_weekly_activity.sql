@@ -1,30 +1,21 @@
-{#- Product activity per account and week: logins, user-days on weekdays (for
-    DAU per seat), core-feature events, and which users and core features were
-    seen (as distinct rows, so 28-day windows can count distinct values). -#}
+{#- Product activity per account and week: logins, user-days on weekdays (for DAU per
+    seat: the sum over the week's weekdays of the users active that day, which is the sum
+    over users of the weekdays each was active), core-feature events. Summed from the users'
+    rows of int_account_weekly_seen, which read the events once for both models; incremental
+    over the same look-back weeks. -#}
 {{ config(materialized=keyed_incremental_materialization(), unique_key=['account_id', 'week_start'], incremental_strategy=keyed_incremental_strategy()) }}
 
 with
 
-events as (
-    {{ recent_events() }}
-),
-
-features as (
-    select feature_name from {{ ref('stg_product__features') }} where is_core
-),
-
-daily as (
-    select
-        events.account_id,
-        events.occurred_on,
-        cast({{ dbt.date_trunc('week', 'events.occurred_on') }} as date) as week_start,
-        count(distinct events.user_id) as active_users,
-        sum(case when events.event_name = 'login' then 1 else 0 end) as logins,
-        sum(case when features.feature_name is not null then 1 else 0 end) as core_events
-    from events
-    left join features
-        on features.feature_name = events.event_name
-    group by events.account_id, events.occurred_on
+users_seen as (
+    select account_id, week_start, logins, core_events, weekdays_active
+    from {{ ref('int_account_weekly_seen') }}
+    where kind = 'user'
+    {% if is_incremental() %}
+    and week_start >= (
+        select cast({{ dbt.dateadd('week', -var('activity_lookback_weeks'), 'max(week_start)') }} as date) from {{ this }}
+    )
+    {% endif %}
 ),
 
 weekly as (
@@ -32,9 +23,9 @@ weekly as (
         account_id,
         week_start,
         sum(logins) as logins,
-        sum(case when {{ is_weekday('occurred_on') }} then active_users else 0 end) as weekday_user_days,
+        sum(weekdays_active) as weekday_user_days,
         sum(core_events) as core_events
-    from daily
+    from users_seen
     group by account_id, week_start
 )
 
