@@ -103,7 +103,9 @@ def test_incremental_run_equals_full_refresh(workspace: Path, tmp_path: Path) ->
     """Two days of new data, plus late changes to tickets, invoices, contacts and NPS inside the look-back
     window and a copy of an event from months ago: the incremental build equals a full refresh."""
     env = pipeline_env(workspace)
-    # the next two days' extracts, on top of the published sample
+    # the next two days' extracts, on top of the published sample, each run on its day: the second
+    # run's checks and superseded copies then start from the first one's publication, which the
+    # sample's rows (the old event's first copy among them) predate
     for day in (16, 17):
         generate(
             workspace / "landing",
@@ -115,6 +117,9 @@ def test_incremental_run_equals_full_refresh(workspace: Path, tmp_path: Path) ->
                 since=date(2026, 11, day),
             ),
         )
+        if day == 16:
+            first = run_csw(["run", "--as-of", "2026-11-17"], env)
+            assert first.returncode == 0, first.stdout[-4000:]
     late = land_late_changes(workspace / "landing")
     incremental = run_csw(["run", "--as-of", "2026-11-18"], env)
     assert incremental.returncode == 0, incremental.stdout[-4000:]
@@ -134,6 +139,7 @@ def test_incremental_run_equals_full_refresh(workspace: Path, tmp_path: Path) ->
         "intermediate.int_account_weekly_activity",
         "intermediate.int_account_weekly_seen",
         "staging.stg_product__events",
+        "staging.stg_product__superseded_events",
     ]:
         name = mart if "." in mart else f"marts.{mart}"
         cols = "*" if "stg_product__events" not in name else "* exclude (loaded_at)"

@@ -23,6 +23,7 @@ from tests.helpers import pipeline_env, run_csw
 
 DBT_PROJECT_DIR = REPO_ROOT / "dbt"
 TEST = "test_name:unique_since"
+NAME = "unique_stg_product__events_event_id"  # the check's name in Dagster, as with the plain `unique`
 
 
 def _dbt_test(warehouse: Path, env: dict[str, str], target: Path, through: str) -> tuple[int, str, list[tuple]]:
@@ -39,12 +40,12 @@ def _dbt_test(warehouse: Path, env: dict[str, str], target: Path, through: str) 
     )
     results = json.loads((target / "run_results.json").read_text())["results"]
     tests = [r["unique_id"] for r in results if r["unique_id"].startswith("test.")]
-    assert len(tests) == 1 and ".unique_since_stg_product__events_event_id" in tests[0], tests
-    compiled = next(target.glob("compiled/**/unique_since_*.sql")).read_text()
+    assert len(tests) == 1 and tests[0].startswith(f"test.cs_warehouse.{NAME}"), tests
+    compiled = next(target.glob(f"compiled/**/{NAME}.sql")).read_text()
     conn = duckdb.connect(str(warehouse), read_only=True)
     try:
         table = conn.execute(
-            "select schema_name, table_name from duckdb_tables() where table_name like 'unique_since%'"
+            "select schema_name, table_name from duckdb_tables() where table_name = ?", [NAME]
         ).fetchone()
         failures = sorted(conn.execute(f'select * from "{table[0]}"."{table[1]}"').fetchall()) if table else []
     finally:
