@@ -104,8 +104,8 @@ def test_incremental_run_equals_full_refresh(workspace: Path, tmp_path: Path) ->
     window and a copy of an event from months ago: the incremental build equals a full refresh."""
     env = pipeline_env(workspace)
     # the next two days' extracts, on top of the published sample, each run on its day: the second
-    # run's checks and superseded copies then start from the first one's publication, which the
-    # sample's rows (the old event's first copy among them) predate
+    # run's scoped checks then start from the first one's publication, which the sample's rows (the
+    # old event's first copy among them) predate
     for day in (16, 17):
         generate(
             workspace / "landing",
@@ -139,7 +139,6 @@ def test_incremental_run_equals_full_refresh(workspace: Path, tmp_path: Path) ->
         "intermediate.int_account_weekly_activity",
         "intermediate.int_account_weekly_seen",
         "staging.stg_product__events",
-        "staging.stg_product__superseded_events",
     ]:
         name = mart if "." in mart else f"marts.{mart}"
         cols = "*" if "stg_product__events" not in name else "* exclude (loaded_at)"

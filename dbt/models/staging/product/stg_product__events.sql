@@ -1,29 +1,30 @@
-{#- Telemetry events, one row per event_id: a view over the accepted raw rows without the
-    copies a later copy supersedes (stg_product__superseded_events). A view, not a table:
-    copying 28M events into staging cost a third of the dbt build at M (docs/performance.md);
-    the weekly models read only the weeks they recompute, the onboarding model only the newly
-    accepted rows, and those filters reach the raw scan through the view. -#}
-{{ config(materialized='view') }}
+{#- Events never change once sent; copies of the same event_id are duplicates.
+    Incremental: each run reads only what was accepted since the last one (a load a
+    person accepts days after it arrived included); a copy of an event already here
+    replaces it (delete+insert on event_id), exactly as a full refresh would keep the
+    latest copy. A table built before accepted_at existed gains the column and is
+    read by loaded_at once. -#}
+{{ config(
+    materialized=keyed_incremental_materialization(), unique_key='event_id', incremental_strategy=keyed_incremental_strategy(),
+    on_schema_change='append_new_columns'
+) }}
+
+{%- set cursor = 'loaded_at' -%}
+{%- if is_incremental() and 'accepted_at' in (adapter.get_columns_in_relation(this) | map(attribute='name') | list) -%}
+    {%- set cursor = 'accepted_at' -%}
+{%- endif %}
 
 with
 
-source as (
+source as {{ not_materialized() }} (
     select * from {{ source('product', 'events') }}
+    {% if is_incremental() %}
+    where _accepted_at > (select max({{ cursor }}) from {{ this }})
+    {% endif %}
 ),
 
-superseded as (
-    select load_id, source_line from {{ ref('stg_product__superseded_events') }}
-),
-
-{#- a left join and `is null`, not `not exists`: DuckDB turned the two-column `not exists`
-    into a grouping of all 28M rows (11.9 s against 0.5 s at M) -#}
-kept as (
-    select source.*
-    from source
-    left join superseded
-        on superseded.load_id = source._load_id
-        and superseded.source_line = source._source_line
-    where superseded.load_id is null
+deduplicated as (
+    {{ latest_copy('source', ['event_id']) }}
 ),
 
 renamed as (
@@ -36,7 +37,7 @@ renamed as (
         cast({{ to_utc_timestamp('occurred_at') }} as date) as occurred_on,
         _loaded_at as loaded_at,
         _accepted_at as accepted_at
-    from kept
+    from deduplicated
 )
 
 select * from renamed
