@@ -80,7 +80,7 @@ def publish(
     duckdb_config: dict[str, str],
     keep: int = 7,
     engine: str = "duckdb",
-    run_started_at: datetime | None = None,
+    build_started_at: datetime | None = None,
 ) -> PublishResult:
     now = datetime.now(UTC)
     version_id = f"{now:%Y%m%dT%H%M%S%f}-{run_id[:8]}"
@@ -109,17 +109,24 @@ def publish(
             )
         counts = {mart: copy_mart(conn, mart, staging / "parquet" / f"{mart}.parquet") for mart in marts}
         marks = high_water_marks(conn)
+        through = accepted_before(conn, build_started_at) if build_started_at else None
         overrides = overrides_json(conn)
         conn.execute(
             """create table pub.main._publish_log (
                 run_id varchar, version_id varchar, published_at timestamp, as_of_date date,
                 source_high_water_marks varchar, mart_row_counts varchar, marts_published integer,
                 checks_run integer, checks_passed integer, load_overrides varchar, engine varchar,
-                run_started_at timestamp)"""
+                checked_through timestamp)"""
         )
         if current.exists():
             conn.execute(f"attach {_quote(str(current))} as prev (read_only)")
-            conn.execute("insert into pub.main._publish_log by name select * from prev.main._publish_log")
+            # by name: a column added since is null in older entries
+            ours = {r[0] for r in conn.execute("select column_name from (describe pub.main._publish_log)").fetchall()}
+            theirs = [
+                r[0] for r in conn.execute("select column_name from (describe prev.main._publish_log)").fetchall()
+            ]
+            kept = ", ".join(f'"{c}"' for c in theirs if c in ours)
+            conn.execute(f"insert into pub.main._publish_log by name select {kept} from prev.main._publish_log")
             conn.execute("detach prev")
         conn.execute(
             "insert into pub.main._publish_log values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -135,7 +142,7 @@ def publish(
                 checks_passed,
                 overrides,
                 engine,
-                run_started_at.astimezone(UTC).replace(tzinfo=None) if run_started_at else None,
+                through,
             ],
         )
         conn.execute("detach pub")
@@ -200,17 +207,26 @@ def current_log(publish_dir: Path) -> list[dict]:
         conn.close()
 
 
-def checked_through(publish_dir: Path, engine: str) -> datetime | None:
-    """When the run that made the current publication began (UTC), if `engine` built it.
+def accepted_before(conn: duckdb.DuckDBPyConnection, moment: datetime) -> datetime | None:
+    """The newest acceptance of a load before `moment` (UTC, naive): all a dbt build started then reads."""
+    row = conn.execute(
+        "select max(verdict_at) from wh.raw._load_log where verdict = 'accepted' and verdict_at < ?",
+        [moment.astimezone(UTC)],
+    ).fetchone()
+    return row[0].astimezone(UTC).replace(tzinfo=None) if row and row[0] else None
 
-    Every row accepted before then passed that run's checks (dbt tests included), so a check
-    that holds row by row or key by key need only look at rows accepted later
-    (`dbt/macros/test_unique_since.sql`). None when nothing is published, the publication
-    predates the column, or another engine built it (its checks ran on other tables)."""
+
+def checked_through(publish_dir: Path, engine: str) -> datetime | None:
+    """The newest acceptance the current publication's dbt build read (UTC), if `engine` built it.
+
+    Every row accepted until then passed that build's checks (dbt tests included), so a check that
+    holds row by row or key by key need only look at rows accepted later
+    (`dbt/macros/test_unique_since.sql`). None when nothing is published, the publication predates
+    the column, or another engine built it (its checks ran on other tables)."""
     log = current_log(publish_dir)
     if not log or log[-1].get("engine") != engine:
         return None
-    return log[-1].get("run_started_at")
+    return log[-1].get("checked_through")
 
 
 def rollback(publish_dir: Path) -> str:

@@ -1,7 +1,7 @@
 {#- Generic test: `column_name` is unique, checked for the keys of the rows newer than `since`
     (a timestamp in `since_column`) against the whole model. The pipeline passes as `since`
-    the start of the run that made the current publication, whose own check covered every
-    row accepted before it: a duplicate can then only involve a key of a newer row, so this
+    the newest acceptance the current publication's build read, whose own check covered every
+    row accepted until then: a duplicate can then only involve a key of a newer row, so this
     finds exactly what `unique` finds (tests/test_unique_since.py injects a copy of an old
     event to show it) while reading the 28M event ids once through a small key set instead
     of grouping all of them every day. Without `since` (a first run, a full refresh, another

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 from dagster import AssetExecutionContext, AssetKey, DagsterEventType, MaterializeResult, asset
 
 from dagster_project.defs.resources import WarehouseResource
-from dagster_project.defs.transform.dbt import MART_KEYS
+from dagster_project.defs.transform.dbt import MART_KEYS, warehouse_dbt_assets
 from dagster_project.lib.publish import publish
 from dagster_project.lib.run_context import resolve_as_of
 
@@ -22,7 +22,15 @@ def published_marts(context: AssetExecutionContext, warehouse: WarehouseResource
     # this run's check evaluations only (reading every run's and filtering grew with history)
     entries = context.instance.all_logs(context.run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION)
     evaluations = [e.dagster_event.asset_check_evaluation_data for e in entries]
-    record = context.instance.get_run_record_by_id(context.run_id)
+    # when this run's dbt build began: what it read was accepted before, and passed its tests
+    build_start = next(
+        (
+            e.timestamp
+            for e in context.instance.all_logs(context.run_id, of_type=DagsterEventType.STEP_START)
+            if e.step_key == warehouse_dbt_assets.op.name
+        ),
+        None,
+    )
     settings = warehouse.settings
     result = publish(
         warehouse.path,
@@ -35,7 +43,7 @@ def published_marts(context: AssetExecutionContext, warehouse: WarehouseResource
         checks_passed=sum(e.passed for e in evaluations),
         keep=settings.publish_keep,
         engine=settings.engine,
-        run_started_at=datetime.fromtimestamp(record.start_time, UTC) if record and record.start_time else None,
+        build_started_at=datetime.fromtimestamp(build_start, UTC) if build_start else None,
     )
     context.log.info(f"published version {result.version_id} to {result.path}")
     return MaterializeResult(

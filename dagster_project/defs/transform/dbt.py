@@ -99,8 +99,8 @@ def warehouse_dbt_assets(
     # the step (never at import). The as-of date is an env var, not `--vars`: a changed var makes dbt
     # re-parse the whole project, a changed env var only the files that read it.
     full_refresh = context.run.tags.get(FULL_REFRESH_TAG) == "true"
-    # Key checks that hold row by row look only at rows accepted since the run of the current
-    # publication began (dbt/macros/test_unique_since.sql); a full refresh checks every row.
+    # Key checks that hold row by row look only at rows accepted after what the current publication's
+    # build read (dbt/macros/test_unique_since.sql); a full refresh checks every row.
     through = None if full_refresh else checked_through(settings.publish_dir, settings.engine)
     os.environ.update(
         {
