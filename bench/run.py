@@ -3,7 +3,7 @@
 For each repeat, on a fresh warehouse over the same generated extracts, it times:
 - the floor: DuckDB alone reading every raw file once into a table (no checks, no dbt);
 - `csw run` end to end, split into stages from the run's Dagster event log
-  (extract, dbt build, checks, publish), with the peak RSS of the whole process tree;
+  (extract, raw checks, dbt build, mart checks, publish), with the peak RSS of the whole process tree;
 - a one-day incremental run: the next day's extracts landed on top, then `csw run` again.
 It reports medians and writes bench/results/<scale>-<date>.json and .md. No test asserts a time.
 
@@ -41,8 +41,9 @@ AS_OF = date(2026, 11, 15)
 NEXT_DAY = AS_OF + timedelta(days=1)
 STAGES = {
     "extract": "raw__",
-    "checks": ("raw_quality_checks", "mart_quality_checks"),
+    "raw checks": "raw_quality_checks",
     "dbt build": "warehouse_dbt_assets",
+    "mart checks": "mart_quality_checks",
     "publish": "published__marts",
 }
 
@@ -257,13 +258,14 @@ def _bench(args: argparse.Namespace, engine_env: dict[str, str], cluster_pids: t
             + ", ".join(f"{k} {v:.1f} s" for k, v in stages.items()),
             flush=True,
         )
-        incremental, inc_peak, inc_stages = None, 0, {}
+        incremental, inc_peak, inc_stages, inc_slowest = None, 0, {}, []
         if not args.no_incremental:
             shutil.copytree(
                 next_day_drop(args.work / args.scale / "next_day", accounts), data / "landing", dirs_exist_ok=True
             )
             incremental, inc_peak, _ = run_measured([CSW, "run", "--as-of", NEXT_DAY.isoformat()], env, cluster_pids)
             inc_stages = stage_times(data / "dagster_home", incremental)
+            inc_slowest = slowest_dbt_nodes(12)
             print(
                 f"[{args.scale} #{i + 1}] one-day incremental run: {incremental:.1f} s "
                 + ", ".join(f"{k} {v:.1f} s" for k, v in inc_stages.items()),
@@ -280,6 +282,7 @@ def _bench(args: argparse.Namespace, engine_env: dict[str, str], cluster_pids: t
                 "incremental_s": incremental,
                 "incremental_peak_rss_mib": inc_peak / 2**20,
                 "incremental_stages_s": inc_stages,
+                "slowest_dbt_nodes_incremental_run": inc_slowest,
             }
         )
         if i == args.repeats - 1:
@@ -351,6 +354,18 @@ def _bench(args: argparse.Namespace, engine_env: dict[str, str], cluster_pids: t
         "|---|---|",
         *[f"| {n['node']} | {n['seconds']:.1f} |" for n in runs[-1]["slowest_dbt_nodes_full_run"]],
         "",
+        *(
+            [
+                "Slowest dbt nodes of the last one-day incremental run:",
+                "",
+                "| node | seconds |",
+                "|---|---|",
+                *[f"| {n['node']} | {n['seconds']:.1f} |" for n in runs[-1]["slowest_dbt_nodes_incremental_run"]],
+                "",
+            ]
+            if runs[-1]["slowest_dbt_nodes_incremental_run"]
+            else []
+        ),
         "| table | rows |",
         "|---|---|",
         *[f"| {t} | {n:,} |" for t, n in counts.items()],
