@@ -21,7 +21,8 @@ from dagster_project.lib.settings import Settings
 DBT_EXECUTABLE = Path(sys.executable).with_name("dbt")
 # read by the as_of_date() macro
 AS_OF_ENV = "CSW_AS_OF_DATE"
-# set by the dbt step for dbt/macros/test_unique_since.sql: the start of the current publication's run
+# set by the dbt step for dbt/macros/test_unique_since.sql: the newest load acceptance the current
+# publication's dbt build read (`_publish_log.checked_through`)
 CHECKED_THROUGH_ENV = "CSW_CHECKED_THROUGH"
 
 
