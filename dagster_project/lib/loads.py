@@ -254,6 +254,15 @@ def decisions(conn: duckdb.DuckDBPyConnection) -> list[dict]:
     return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
 
 
+def accepted_before(conn: duckdb.DuckDBPyConnection, moment: datetime, db: str = "wh") -> datetime | None:
+    """The newest acceptance of a load before `moment` (UTC, naive): all a dbt build started then reads."""
+    row = conn.execute(
+        f"select max(verdict_at) from {db}.raw._load_log where verdict = 'accepted' and verdict_at < ?",
+        [moment.astimezone(UTC)],
+    ).fetchone()
+    return row[0].astimezone(UTC).replace(tzinfo=None) if row and row[0] else None
+
+
 def overrides_json(conn: duckdb.DuckDBPyConnection, db: str = "wh") -> str:
     """Loads whose rows are published because a person accepted them: kept in `_publish_log`."""
     exists = conn.execute(

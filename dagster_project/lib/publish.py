@@ -23,7 +23,7 @@ from pathlib import Path
 import duckdb
 
 from dagster_project.contract import TABLES
-from dagster_project.lib.loads import overrides_json
+from dagster_project.lib.loads import accepted_before, overrides_json
 
 PUBLISHED_FILE = "marts.duckdb"
 # Readable by DuckDB >= 1.0 (JDBC/ODBC drivers and older CLIs bundle 1.x).
@@ -120,7 +120,8 @@ def publish(
         )
         if current.exists():
             conn.execute(f"attach {_quote(str(current))} as prev (read_only)")
-            # by name: a column added since is null in older entries
+            # by name: a column added since is null in older entries, and one this version does not
+            # have (written by a later version, before a rollback of the code) is left out
             ours = {r[0] for r in conn.execute("select column_name from (describe pub.main._publish_log)").fetchall()}
             theirs = [
                 r[0] for r in conn.execute("select column_name from (describe prev.main._publish_log)").fetchall()
@@ -205,15 +206,6 @@ def current_log(publish_dir: Path) -> list[dict]:
         return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
     finally:
         conn.close()
-
-
-def accepted_before(conn: duckdb.DuckDBPyConnection, moment: datetime) -> datetime | None:
-    """The newest acceptance of a load before `moment` (UTC, naive): all a dbt build started then reads."""
-    row = conn.execute(
-        "select max(verdict_at) from wh.raw._load_log where verdict = 'accepted' and verdict_at < ?",
-        [moment.astimezone(UTC)],
-    ).fetchone()
-    return row[0].astimezone(UTC).replace(tzinfo=None) if row and row[0] else None
 
 
 def checked_through(publish_dir: Path, engine: str) -> datetime | None:

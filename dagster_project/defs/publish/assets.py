@@ -19,15 +19,21 @@ from dagster_project.lib.run_context import resolve_as_of
     description="published/marts.duckdb and published/parquet/: what BI and the dashboard read.",
 )
 def published_marts(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
-    # this run's check evaluations only (reading every run's and filtering grew with history)
-    entries = context.instance.all_logs(context.run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION)
-    evaluations = [e.dagster_event.asset_check_evaluation_data for e in entries]
-    # when this run's dbt build began: what it read was accepted before, and passed its tests
+    # this run's events only (reading every run's check evaluations and filtering grew with history):
+    # its check evaluations, and when its dbt build began (what it read was accepted before then)
+    entries = context.instance.all_logs(
+        context.run_id, of_type={DagsterEventType.ASSET_CHECK_EVALUATION, DagsterEventType.STEP_START}
+    )
+    evaluations = [
+        e.dagster_event.asset_check_evaluation_data
+        for e in entries
+        if e.dagster_event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION
+    ]
     build_start = next(
         (
             e.timestamp
-            for e in context.instance.all_logs(context.run_id, of_type=DagsterEventType.STEP_START)
-            if e.step_key == warehouse_dbt_assets.op.name
+            for e in entries
+            if e.dagster_event.event_type == DagsterEventType.STEP_START and e.step_key == warehouse_dbt_assets.op.name
         ),
         None,
     )

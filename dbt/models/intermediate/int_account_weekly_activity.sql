@@ -12,9 +12,7 @@ users_seen as (
     from {{ ref('int_account_weekly_seen') }}
     where kind = 'user'
     {% if is_incremental() %}
-    and week_start >= (
-        select cast({{ dbt.dateadd('week', -var('activity_lookback_weeks'), 'max(week_start)') }} as date) from {{ this }}
-    )
+    and week_start >= {{ lookback_start() }}
     {% endif %}
 ),
 
