@@ -198,6 +198,21 @@ TABLES: tuple[Table, ...] = (
             _c("canceled_at", "timestamp", False, "When the customer asked to cancel", "2025-09-01T08:00:00+00:00"),
             _UPDATED,
             _DELETED,
+            _c(
+                "interval_count",
+                "integer",
+                False,
+                "Billing intervals per billing period (empty = 1): quarterly is `month` x 3",
+                "3",
+            ),
+            _c(
+                "recurring_amount",
+                "integer",
+                False,
+                "Recurring amount per billing period of all the subscription's priced items, before "
+                "`discount_percent`, minor units (empty = quantity x unit_amount); for several items or tiered prices",
+                "135000",
+            ),
         ),
         "csv",
         accepted_values={

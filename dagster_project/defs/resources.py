@@ -13,6 +13,7 @@ from dagster import ConfigurableResource, Definitions, EnvVar
 from dagster_project.lib.settings import Settings
 
 WEBHOOK_ENV = "CSW_ALERT_WEBHOOK_URL"
+STRIPE_KEY_ENV = "CSW_STRIPE_API_KEY"
 
 
 @cache
@@ -22,21 +23,28 @@ def load_settings() -> Settings:
 
 
 class WarehouseResource(ConfigurableResource):
-    """Every setting, as the variables that build it (shown in the UI); the webhook URL, a secret, by reference."""
+    """Every setting, as the variables that build it (shown in the UI); the secrets (the webhook URL, the
+    Stripe key) by reference to their variable, so that their values never reach the UI or the run storage."""
 
     environment: dict[str, str]
     alert_webhook_url: str | None = None
+    stripe_api_key: str | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> WarehouseResource:
         environment = settings.to_env()
         webhook = environment.pop(WEBHOOK_ENV, None)
-        return cls(environment=environment, alert_webhook_url=EnvVar(WEBHOOK_ENV) if webhook else None)
+        stripe_key = environment.pop(STRIPE_KEY_ENV, None)
+        return cls(
+            environment=environment,
+            alert_webhook_url=EnvVar(WEBHOOK_ENV) if webhook else None,
+            stripe_api_key=EnvVar(STRIPE_KEY_ENV) if stripe_key else None,
+        )
 
     @property
     def settings(self) -> Settings:
-        webhook = {WEBHOOK_ENV: self.alert_webhook_url} if self.alert_webhook_url else {}
-        return Settings.from_env({**self.environment, **webhook})
+        secrets = {WEBHOOK_ENV: self.alert_webhook_url, STRIPE_KEY_ENV: self.stripe_api_key}
+        return Settings.from_env({**self.environment, **{k: v for k, v in secrets.items() if v}})
 
     @property
     def path(self) -> Path:

@@ -90,8 +90,84 @@ what an application database usually holds: `crm/accounts` -> `app.accounts`, `b
 """
 
 
+STRIPE_SECTION = """## Stripe (billing from the API instead of files)
+
+Set `CSW_STRIPE_API_KEY` and `billing/subscriptions`, `billing/invoices` and `billing/payments` are read from
+Stripe's API with the official `stripe` SDK instead of the landing folder (every other table still comes from files
+or PostgreSQL). Unset, nothing changes. The key is never printed, logged or stored: messages show `sk_live_...abcd`,
+and the Dagster UI shows the variable's name, not its value.
+
+| variable | default | meaning |
+|---|---|---|
+| `CSW_STRIPE_API_KEY` | (none: off) | a **restricted key** with *Read* on Customers, Products, Prices, Plans, Coupons, Subscriptions, Invoices, Charges and Events (Dashboard → Developers → API keys → Create restricted key); nothing is ever written to Stripe |
+| `CSW_STRIPE_API_BASE` | `https://api.stripe.com` | another server speaking Stripe's API (localstripe in `make run-stripe` and the tests) |
+| `CSW_STRIPE_ACCOUNT_KEY` | `account_id` | the customer metadata key that holds the CRM account id |
+| `CSW_STRIPE_PLAN_KEY` | `plan` | the product (or price) metadata key that holds the contract's plan (`starter`, `growth`, `enterprise`); without it, the product's name, lowercased |
+
+- **Which customer is which account**: `metadata[account_id]` on the Stripe customer (the key is configurable). A
+  customer with subscriptions, invoices or charges and no such metadata stops the table's sync with a list of the
+  customers (`cus_...`) and what to set; nothing of the table is loaded until they are mapped.
+- **First sync, history included**: Stripe keeps no history table, so each subscription's past versions are rebuilt
+  from what it keeps: every **invoice line** carries the billed period, price and quantity (a version from each billed
+  period's start); a **proration line** starts at the moment of a mid-period change (the change is placed there; when
+  only the unused time of the old state is billed, the new state is the next billed period's); **events** of the last
+  30 days (`customer.subscription.*`) carry the whole subscription at that moment; the **subscription** itself gives
+  its trial, cancellation and current items. Consecutive equal states are one version.
+- **Later syncs** are incremental: the events since the table's cursor name the subscriptions, invoices and charges to
+  read again; with no new event a sync reads the events list and nothing else, and loads nothing. The cursor
+  (`raw._stripe_cursors`: newest event time and id per table) moves in the same transaction as the table's batch; a
+  sync stopped half-way keeps the tables it finished, and the next run goes on from there. A cursor older than
+  Stripe's 30 days of events reads everything again. Versions loaded before are kept as observations, so a change an
+  earlier sync placed by its event stays where it was after Stripe forgets the event.
+- **Same contract, same gate**: each table's rows are one CSV batch (`data/stripe/billing/<table>/<date>/<load_id>.csv`,
+  rows `raw` already holds exactly are left out) loaded by the file loader: contract check, quarantine, verdict,
+  `csw loads`. Lineage: `_source_file` is the Stripe object (`stripe:subscription/sub_...`, `stripe:invoice/in_...`,
+  `stripe:charge/ch_...`). The server unreachable or the key refused fails the run naming Stripe; nothing is published.
+
+**Stripe's semantics, as the warehouse counts them** (each has a test: `tests/test_stripe_semantics.py`,
+`tests/test_stripe_source.py`):
+
+| Stripe | in the contract, and why |
+|---|---|
+| `interval` month / year, `interval_count` | `billing_interval` month/year and `interval_count` (quarterly = month x 3); MRR divides by the months of the period |
+| `interval` week / day | turned into a month by the connector (x 52/12, x 365/12, rounded to the minor unit): the contract's periods are months |
+| `quantity`, several items | seats = the quantity of the item that bills the most; `recurring_amount` = the sum of all licensed items per period |
+| metered prices (`usage_type = metered`) | no MRR: usage billed in arrears is variable, not committed recurring revenue (its invoices are still read) |
+| tiered prices (volume, graduated) | the amount the tiers give for the quantity, in `recurring_amount` |
+| coupons `forever` / `repeating` | percent off: `discount_percent`; amount off: taken off `recurring_amount`; a repeating coupon until its `end` (a new version there) |
+| coupons `once` | no MRR effect: it lowers one invoice, not the recurring price |
+| `trialing` | a `trialing` version from `trial_start`: no MRR until `trial_end`; a trial canceled before its end never earns MRR |
+| `cancel_at_period_end`, `cancel_at` | MRR until the period ends: a `canceled` version at `current_period_end` (or `cancel_at`), in the future until then; taken back, it is sent again deleted |
+| `canceled` | a `canceled` version at `ended_at`; `canceled_at` is when it was asked |
+| `past_due`, `unpaid` | still MRR: the subscription runs until Stripe's retry settings cancel it (then churn) |
+| `incomplete`, `incomplete_expired` | nothing: the first invoice was never paid, the subscription never started |
+| `paused` (trial ended without a payment method), `pause_collection` | `canceled` from the moment seen (no money comes in); resuming is a reactivation |
+| zero-decimal currencies (JPY, KRW, ...) | amounts are whole units and pass unchanged; the currencies seed gives JPY 0 minor digits, so nothing is divided by 100 |
+| a customer whose currency changes | each subscription carries its own currency: a new subscription in the new currency (the old one ends) |
+| deleted customers | read from their `customer.deleted` event (the list no longer shows them); their subscriptions end as Stripe ends them |
+| invoices | `draft` skipped; `subtotal`, `tax` (`tax` or `total_taxes`), `total`; issued at `finalized_at`; due at `due_date` (charged automatically: issue time); a negative total (a credit to the balance) is 0 |
+| payments | each charge with its invoice (`succeeded`, `failed` with its `failure_code`); a paid invoice with no readable charge (the current API's charges no longer name their invoice) is its own payment at `paid_at` |
+
+Both API shapes are read: before 2025-03-31 (`invoice.subscription`, `line.price`, `subscription.discount`,
+`current_period_*` on the subscription) and after (`invoice.parent.subscription_details`,
+`line.pricing.price_details`, `discounts`, periods on items).
+
+**What Stripe cannot carry as the files do**: a change Stripe neither prorated nor recorded in an event still kept
+(a yearly plan changed without proration more than 30 days before the first sync) shows from the start of the period
+that billed it, not from the day it was made; invoices have no `updated_at`, so an invoice's version time is its
+latest status transition.
+
+**Tried against localstripe** (`make run-stripe`, the tests): localstripe has plans but no prices (the connector
+reads plans, and prices where the server has them), no coupons on subscriptions, tiers, metered usage or paused
+collection (those rules are tested on objects in the API's documented shapes), and no passing time: the project's
+`dagster_project/devtools/stripe_server.py` adds Stripe's test clocks to it (one clock for the server): renewals are
+invoiced, trials end and cancellations at period end take effect as the clock moves.
+
+"""
+
+
 def render_sources_md() -> str:
-    out = [HEADER % ", ".join(FORMATS), POSTGRES_SECTION]
+    out = [HEADER % ", ".join(FORMATS), POSTGRES_SECTION, STRIPE_SECTION]
     for source, description in SOURCES.items():
         out.append(f"## `{source}`: {description}\n")
         for t in (t for t in TABLES if t.source == source):
@@ -203,8 +279,6 @@ def render_raw_suite(t: Table) -> str:
         f"select {keys}, count(*) as versions from (select distinct {', '.join(t.column_names)} "
         f"from {{batch}} inner join copied using ({keys})) as distinct_rows group by {keys} having count(*) > 1",
     )
-    # _source_file is <source>/<table>/<extract_date>/<file>; GX formats the query, so no braces in it
-    extract_date = "split_part(_source_file, '/', 3)"
     if t.steady_volume:
         add(
             "unexpected_rows_expectation",
@@ -217,7 +291,9 @@ def render_raw_suite(t: Table) -> str:
                 f"where table_name = '{t.raw_name}' and status = 'loaded' and verdict in ('accepted', 'pending') "
                 "group by 1), "
                 "spans as (select d, n, date_diff('day', lag(d) over (order by d), d) as days from extracts), "
-                f"newest as (select cast(max({extract_date}) as date) as d from {{batch}}), "
+                # the batch's extract date from the load log: a Stripe row's _source_file names its object
+                "newest as (select cast(max(l.extract_date) as date) as d from raw._load_log as l "
+                "where l.load_id in (select _load_id from {batch})), "
                 "windows as (select "
                 f"sum(case when s.d > newest.d - {ROW_RATE_RECENT_DAYS} then s.n end) as recent_rows, "
                 f"sum(case when s.d > newest.d - {ROW_RATE_RECENT_DAYS} then s.days end) as recent_days, "

@@ -61,6 +61,12 @@ class Settings:
     spark_host: str | None = None
     spark_port: int = 10000
     spark_file_format: str = "parquet"
+    # Stripe source (docs/sources.md, "Stripe"): billing read from the API when a key is set. The key is a
+    # secret: never printed (repr=False), logged or written (`lib/sources/stripe.redact`).
+    stripe_api_key: str | None = field(default=None, repr=False)
+    stripe_api_base: str | None = None
+    stripe_account_key: str = "account_id"
+    stripe_plan_key: str = "plan"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -110,6 +116,10 @@ class Settings:
             spark_host=env.get("CSW_SPARK_HOST") or None,
             spark_port=integer("CSW_SPARK_PORT", 10000),
             spark_file_format=env.get("CSW_SPARK_FILE_FORMAT") or "parquet",
+            stripe_api_key=env.get("CSW_STRIPE_API_KEY") or None,
+            stripe_api_base=env.get("CSW_STRIPE_API_BASE") or None,
+            stripe_account_key=env.get("CSW_STRIPE_ACCOUNT_KEY") or "account_id",
+            stripe_plan_key=env.get("CSW_STRIPE_PLAN_KEY") or "plan",
         )
 
     def to_env(self) -> dict[str, str]:
@@ -139,6 +149,10 @@ class Settings:
             "spark_host": "CSW_SPARK_HOST",
             "spark_port": "CSW_SPARK_PORT",
             "spark_file_format": "CSW_SPARK_FILE_FORMAT",
+            "stripe_api_key": "CSW_STRIPE_API_KEY",
+            "stripe_api_base": "CSW_STRIPE_API_BASE",
+            "stripe_account_key": "CSW_STRIPE_ACCOUNT_KEY",
+            "stripe_plan_key": "CSW_STRIPE_PLAN_KEY",
         }
         assert set(names) == {f.name for f in fields(self)}, "every setting has its variable"
         values = {name: getattr(self, name) for name in names}

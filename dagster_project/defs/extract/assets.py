@@ -22,11 +22,21 @@ from dagster_project.defs.resources import WarehouseResource
 from dagster_project.lib.extract import MAX_ISSUES_REPORTED, load_table
 from dagster_project.lib.loads import CONTRACT_CHECK, blocking_message, rejected_loads
 from dagster_project.lib.postgres import load_bindings, load_postgres_table, redact
+from dagster_project.lib.settings import Settings
+from dagster_project.lib.sources.stripe import StripeConfig, iter_tables, sync_stripe_table
 
 # Transient failures (the file briefly locked, a share hiccup) are retried; data
 # problems never raise, they are quarantined and reported by the check below.
 EXTRACT_RETRY = RetryPolicy(max_retries=3, delay=2, backoff=Backoff.EXPONENTIAL, jitter=Jitter.PLUS_MINUS)
 QUARANTINE_CHECK = CONTRACT_CHECK
+# the billing tables a Stripe key (CSW_STRIPE_API_KEY) reads from Stripe instead of the landing folder
+STRIPE_TABLES = {t.raw_name for t in iter_tables(TABLES)}
+
+
+def stripe_config(settings: Settings) -> StripeConfig:
+    return StripeConfig(
+        settings.stripe_api_key or "", settings.stripe_api_base, settings.stripe_account_key, settings.stripe_plan_key
+    )
 
 
 def raw_asset_key(table: Table) -> AssetKey:
@@ -43,7 +53,8 @@ def build_extract_asset(table: Table) -> AssetsDefinition:
         pool="duckdb",
         retry_policy=EXTRACT_RETRY,
         description=f"{table.description} Loaded from landing/{table.source}/{table.name}/<extract_date>/, "
-        "or from PostgreSQL when bound (postgres_bindings.yml, CSW_PG_URL).",
+        "or from PostgreSQL when bound (postgres_bindings.yml, CSW_PG_URL)"
+        + (", or from Stripe's API when CSW_STRIPE_API_KEY is set." if table.raw_name in STRIPE_TABLES else "."),
         check_specs=[
             AssetCheckSpec(
                 QUARANTINE_CHECK,
@@ -58,8 +69,21 @@ def build_extract_asset(table: Table) -> AssetsDefinition:
     def _extract(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
         settings = warehouse.settings
         binding = load_bindings(settings.pg_bindings_path).get(table.raw_name) if settings.pg_url else None
+        from_stripe = bool(settings.stripe_api_key) and table.raw_name in STRIPE_TABLES
         with warehouse.connect() as conn:
-            if binding is not None:
+            if from_stripe:
+                config = stripe_config(settings)
+                context.log.info(f"{table.raw_name}: reading {config.label}")
+                result = sync_stripe_table(
+                    conn,
+                    table,
+                    config,
+                    settings.data_dir / "stripe",
+                    settings.quarantine_dir,
+                    run_id=context.run_id,
+                    progress=context.log.info,
+                )
+            elif binding is not None:
                 context.log.info(f"{table.raw_name}: reading {binding.label} on {redact(settings.pg_url or '')}")
                 result = load_postgres_table(
                     conn,

@@ -1,6 +1,7 @@
 {#- Each subscription version with the instant it stops being in force (the
     next version's effective_at) and its recurring amount normalised to a month,
-    in minor units: seats x unit price x (1 - discount) / months per interval. -#}
+    in minor units: the recurring amount per billing period (seats x unit price, or the
+    source's amount for several items) x (1 - discount) / months per billing period. -#}
 with
 
 subscriptions as (
@@ -23,7 +24,7 @@ versions as (
         effective_at as valid_from,
         lead(effective_at) over (partition by subscription_id order by effective_at) as valid_to,
         lag(seats) over (partition by subscription_id order by effective_at) as previous_seats,
-        seats * unit_amount_minor * (100 - discount_percent) * 0.01 as interval_amount_minor
+        recurring_amount_minor * (100 - discount_percent) * 0.01 as interval_amount_minor
     from subscriptions
 ),
 
