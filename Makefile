@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 export DAGSTER_HOME ?= $(abspath $(or $(CSW_DATA_DIR),$(CURDIR)/data))/dagster_home
 SCALE ?= S
 
-.PHONY: help setup run test lint format docs docs-serve dagster dashboard generate browser bench clean postgres run-postgres postgres-stop java spark-cluster spark-cluster-stop test-spark-cluster
+.PHONY: help setup run run-stripe test lint format docs docs-serve dagster dashboard generate browser bench clean postgres run-postgres postgres-stop java spark-cluster spark-cluster-stop test-spark-cluster
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -72,6 +72,20 @@ run-postgres: setup postgres ## the sample with accounts, subscriptions and user
 	( [ -d $(PG_DEMO)/landing ] || $(BIN)/csw generate --out $(PG_DEMO)/landing --to-postgres "$$owner" ) && \
 	CSW_DATA_DIR=$(PG_DEMO) DAGSTER_HOME=$(abspath $(PG_DEMO))/dagster_home CSW_PG_URL="$$url" $(BIN)/csw run --as-of 2026-11-15 && \
 	echo "PostgreSQL: $$url (make postgres-stop stops it)"
+
+# The Stripe demo: localstripe (with test clocks, devtools/stripe_server.py) on 127.0.0.1:8420, the sample's
+# subscription histories written into it through the SDK, the rest of the sample from files.
+STRIPE_DEMO := data/stripe-demo
+STRIPE_KEY := sk_test_cswdemo0000000000000000
+run-stripe: setup ## the sample with billing read from a local fake Stripe server it starts (data/stripe-demo)
+	@rm -rf $(STRIPE_DEMO) && mkdir -p $(STRIPE_DEMO)
+	@$(BIN)/python -m dagster_project.devtools.stripe_server --port 8420 > $(STRIPE_DEMO)/stripe-server.log 2>&1 & \
+	pid=$$!; trap "kill $$pid" EXIT; sleep 2; \
+	$(BIN)/csw generate --out $(STRIPE_DEMO)/landing && \
+	CSW_STRIPE_API_KEY=$(STRIPE_KEY) $(BIN)/python -m dagster_project.generator.to_stripe \
+		--landing $(STRIPE_DEMO)/landing --until 2026-11-15 --api-base http://127.0.0.1:8420 && \
+	CSW_DATA_DIR=$(STRIPE_DEMO) DAGSTER_HOME=$(abspath $(STRIPE_DEMO))/dagster_home CSW_STRIPE_API_KEY=$(STRIPE_KEY) \
+		CSW_STRIPE_API_BASE=http://127.0.0.1:8420 $(BIN)/csw run --as-of 2026-11-15
 
 postgres-stop: ## stop the server of make run-postgres
 	$(BIN)/python -m dagster_project.devtools.pg_server stop $(PG_DEMO)/server

@@ -141,3 +141,36 @@ def write_sample_billing(writer: StripeWriter, versions: Iterable[dict[str, str]
             writer.change(at, subs[sid], plan, quantity)
     writer.advance(until)
     return subs
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`python -m dagster_project.generator.to_stripe`: the sample's billing into a Stripe (test) account."""
+    import argparse
+    import os
+    import shutil
+
+    parser = argparse.ArgumentParser(
+        description="Write the subscription histories of a landing folder into Stripe through the SDK (a test "
+        "clock moves time), then move the landing folder's billing files aside so that billing comes from Stripe.",
+    )
+    parser.add_argument("--landing", type=Path, required=True, help="the landing folder (csw generate --out)")
+    parser.add_argument("--until", required=True, help="write what happened before this date (YYYY-MM-DD)")
+    parser.add_argument("--api-base", default=None, help="a server speaking Stripe's API (default: Stripe's)")
+    args = parser.parse_args(argv)
+    key = os.environ.get("CSW_STRIPE_API_KEY")
+    if not key or not key.startswith("sk_test_"):
+        parser.error("set CSW_STRIPE_API_KEY to a test-mode secret key (sk_test_...): this writes into the account")
+    versions = sample_versions(args.landing)
+    if not versions:
+        parser.error(f"{args.landing}/billing/subscriptions holds no subscription versions")
+    until = datetime.fromisoformat(args.until).replace(tzinfo=UTC)
+    writer = StripeWriter(key, args.api_base, _parse(versions[0]["effective_at"]))
+    subs = write_sample_billing(writer, versions, until)
+    aside = args.landing.parent / "billing-files-replaced-by-stripe"
+    shutil.rmtree(aside, ignore_errors=True)
+    shutil.move(str(args.landing / "billing"), aside)
+    print(f"{len(subs)} subscriptions written to Stripe; the billing files moved to {aside}")
+
+
+if __name__ == "__main__":
+    main()
