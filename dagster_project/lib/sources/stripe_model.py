@@ -26,12 +26,9 @@ from typing import Any
 
 Obj = Mapping[str, Any]
 
-# Stripe's zero-decimal currencies (https://docs.stripe.com/currencies#zero-decimal): amounts are in
-# the currency's whole units. The contract's minor units are the same numbers; the currencies seed
-# says how many digits each currency's minor unit has (JPY: 0), so nothing is divided by 100 here.
-ZERO_DECIMAL = {
-    "BIF", "CLP", "DJF", "GNF", "JPY", "KMF", "KRW", "MGA", "PYG", "RWF", "UGX", "VND", "VUV", "XAF", "XOF", "XPF",
-}  # fmt: skip
+# Stripe's zero-decimal currencies (JPY, KRW, ...: https://docs.stripe.com/currencies#zero-decimal) send
+# amounts in whole units. The contract's minor units are the same numbers and the currencies seed gives
+# each currency's minor digits (JPY: 0), so no amount is divided by 100 here.
 # Statuses whose subscription earns MRR. `past_due` and `unpaid` stay revenue until Stripe cancels
 # the subscription (the account's retry settings decide when), as ChartMogul and Baremetrics count them.
 REVENUE_STATUSES = {"active", "past_due", "unpaid"}
