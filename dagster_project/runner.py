@@ -22,6 +22,7 @@ from typing import TextIO
 
 from dagster import AssetCheckSeverity, DagsterEventType, DagsterInstance
 
+from dagster_project.lib.children import end_leftovers
 from dagster_project.lib.publish import PUBLISHED_FILE
 from dagster_project.lib.quality import report_dir, report_index
 from dagster_project.lib.run_context import AS_OF_TAG, FULL_REFRESH_TAG, resolve_as_of
@@ -227,13 +228,15 @@ def run(settings: Settings, as_of: date | None = None, full_refresh: bool = Fals
     print(f"csw run {run_id[:8]} as of {as_of}" + (f"; logs: {log_path}" if log_path else ""), flush=True)
     for released in release_abandoned_runs(instance):
         print(f"  released the DuckDB pool slot of run {released}, whose process is gone (killed or crashed)")
+    for leftover in end_leftovers(settings.children_dir):
+        print(f"  {leftover}")
     started = time.perf_counter()
     with logs_to(log_path) as out:
         from dagster_project.definitions import defs
         from dagster_project.lib.quality import prewarm
 
         job = defs().resolve_job_def("warehouse_job")
-        prewarm()  # GX's import overlaps the extracts instead of delaying the first quality gate
+        prewarm(settings.children_dir)  # GX's import overlaps the extracts instead of delaying the first quality gate
         with StageReporter(instance, run_id, out, started) as reporter:
             result = job.execute_in_process(
                 instance=instance,

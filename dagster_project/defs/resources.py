@@ -8,8 +8,9 @@ from functools import cache
 from pathlib import Path
 
 import duckdb
-from dagster import ConfigurableResource, Definitions, EnvVar
+from dagster import ConfigurableResource, Definitions, EnvVar, get_dagster_logger
 
+from dagster_project.lib.children import end_leftovers
 from dagster_project.lib.settings import Settings
 
 WEBHOOK_ENV = "CSW_ALERT_WEBHOOK_URL"
@@ -55,6 +56,10 @@ class WarehouseResource(ConfigurableResource):
         """Open, use, close: never hold the file longer than one step needs it."""
         settings = self.settings
         settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
+        # a run launched from the UI or the daemon does not pass through `csw run`'s start: a dbt or GX
+        # process left by a killed run (which could hold the file's lock) is ended here
+        for leftover in end_leftovers(settings.children_dir):
+            get_dagster_logger().warning(str(leftover))
         conn = duckdb.connect(str(settings.warehouse_path), read_only=read_only, config=settings.duckdb_config())
         try:
             yield conn

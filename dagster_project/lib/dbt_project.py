@@ -19,6 +19,8 @@ import duckdb
 from dagster_project.lib.settings import Settings
 
 DBT_EXECUTABLE = Path(sys.executable).with_name("dbt")
+# what a run starts: dbt's command line in a process that ends with the run (lib/children.py, `csw-dbt`)
+DBT_RUN_EXECUTABLE = Path(sys.executable).with_name("csw-dbt")
 # read by the as_of_date() macro
 AS_OF_ENV = "CSW_AS_OF_DATE"
 # set by the dbt step for dbt/macros/test_unique_since.sql: the newest load acceptance the current
@@ -51,7 +53,7 @@ def ensure_manifest(settings: Settings) -> bool:
         return False
     project = str(settings.dbt_project_dir)
     subprocess.run(
-        [str(DBT_EXECUTABLE), "parse", "--quiet", "--project-dir", project, "--profiles-dir", project],
+        [str(DBT_RUN_EXECUTABLE), "parse", "--quiet", "--project-dir", project, "--profiles-dir", project],
         check=True,
         cwd=project,
         env={**os.environ, **settings.dbt_env()},

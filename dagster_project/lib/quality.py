@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from dagster_project.lib.children import die_with_parent
 from dagster_project.lib.settings import EXPECTATIONS_DIR, Settings
 
 SAMPLE_ROWS = 5
@@ -156,8 +157,10 @@ def _plain(value: Any) -> Any:
 _worker: ProcessPoolExecutor | None = None
 
 
-def _import_gx() -> None:
-    """The GX process's start: no usage analytics (nothing may leave the machine), GX's own logs quiet."""
+def _import_gx(children_dir: Path | None) -> None:
+    """The GX process's start: it ends with the run's process (lib/children.py), no usage analytics (nothing
+    may leave the machine), GX's own logs quiet."""
+    die_with_parent(children_dir, "Great Expectations")
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     logging.getLogger("great_expectations").setLevel(logging.ERROR)
     with warnings.catch_warnings():
@@ -165,7 +168,7 @@ def _import_gx() -> None:
         import great_expectations  # noqa: F401
 
 
-def _gx_process() -> ProcessPoolExecutor:
+def _gx_process(children_dir: Path | None = None) -> ProcessPoolExecutor:
     """The Great Expectations process: started on first use and kept, since importing GX takes ~3 s.
 
     GX runs in a process of its own because DuckDB allows one configuration per file and
@@ -175,23 +178,30 @@ def _gx_process() -> ProcessPoolExecutor:
     global _worker
     if _worker is None:
         _worker = ProcessPoolExecutor(
-            max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_import_gx
+            max_workers=1,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_import_gx,
+            initargs=(children_dir,),
         )
     return _worker
 
 
-def prewarm() -> None:
+def prewarm(children_dir: Path | None = None) -> None:
     """Start the GX process and import GX now, in the background (e.g. while extracts load)."""
-    _gx_process().submit(int)
+    _gx_process(children_dir).submit(int)
 
 
 def validate(
-    warehouse: Path, validations: list[Validation], report_dir: Path, duckdb_config: dict[str, str]
+    warehouse: Path,
+    validations: list[Validation],
+    report_dir: Path,
+    duckdb_config: dict[str, str],
+    children_dir: Path | None = None,
 ) -> tuple[list[SuiteResult], Path]:
     """Run every validation in the GX process; return their results and the Data Docs index of this report."""
     global _worker
     try:
-        return _gx_process().submit(_validate, warehouse, validations, report_dir, duckdb_config).result()
+        return _gx_process(children_dir).submit(_validate, warehouse, validations, report_dir, duckdb_config).result()
     except BrokenProcessPool:
         _worker = None  # it died (killed, out of memory): the next call starts a new one
         raise

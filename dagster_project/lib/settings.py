@@ -164,6 +164,11 @@ class Settings:
         return self.data_dir / "quality"
 
     @property
+    def children_dir(self) -> Path:
+        """Where a run's child processes register (lib/children.py), so that the next run ends leftovers."""
+        return self.data_dir / "run" / "children"
+
+    @property
     def manifest_path(self) -> Path:
         return self.dbt_project_dir / "target" / "manifest.json"
 

@@ -149,7 +149,7 @@ def judge_loads(
 def _validate_all(settings: Settings, validations: list[Validation], reports: Path) -> list[SuiteResult]:
     if not validations:
         return []
-    return validate(settings.warehouse_path, validations, reports, settings.duckdb_config())[0]
+    return validate(settings.warehouse_path, validations, reports, settings.duckdb_config(), settings.children_dir)[0]
 
 
 @multi_asset_check(
@@ -183,7 +183,11 @@ def mart_quality_checks(
         for mart in marts
     ]
     outcomes, docs = validate(
-        settings.warehouse_path, validations, report_dir(settings, context.run.run_id), settings.duckdb_config()
+        settings.warehouse_path,
+        validations,
+        report_dir(settings, context.run.run_id),
+        settings.duckdb_config(),
+        settings.children_dir,
     )
     for key, outcome in zip(MART_KEYS, outcomes, strict=True):
         if not outcome.success:

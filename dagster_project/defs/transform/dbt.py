@@ -20,7 +20,7 @@ from dagster_project.lib.dbt_failures import describe_failed_tests
 from dagster_project.lib.dbt_project import (
     AS_OF_ENV,
     CHECKED_THROUGH_ENV,
-    DBT_EXECUTABLE,
+    DBT_RUN_EXECUTABLE,
     failed_nodes,
     keep_partial_parse,
     row_counts,
@@ -159,5 +159,5 @@ def warehouse_dbt_assets(
 
 defs = Definitions(
     assets=[warehouse_dbt_assets],
-    resources={"dbt": WarehouseDbtResource(project_dir=dbt_project, dbt_executable=str(DBT_EXECUTABLE))},
+    resources={"dbt": WarehouseDbtResource(project_dir=dbt_project, dbt_executable=str(DBT_RUN_EXECUTABLE))},
 )
