@@ -139,6 +139,14 @@ TABLES: tuple[Table, ...] = (
             _c("created_at", "timestamp", True, "When the account was created in the CRM", "2024-11-02T15:20:00Z"),
             _UPDATED,
             _DELETED,
+            _c(
+                "stripe_customer_id",
+                "string",
+                False,
+                "The account's Stripe customer (cus_...): matches Stripe billing to the account when the "
+                "customer lacks the metadata key (CSW_STRIPE_ACCOUNT_KEY)",
+                "cus_NffrFeUfNV2Hib",
+            ),
         ),
         "csv",
         accepted_values={"region": REGIONS},

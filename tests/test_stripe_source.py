@@ -28,6 +28,7 @@ import pytest
 from dagster_project.contract import TABLES
 from dagster_project.generator import GeneratorOptions, generate
 from dagster_project.generator.to_stripe import CARD, StripeWriter
+from dagster_project.lib.extract import load_table
 from dagster_project.lib.settings import REPO_ROOT
 from dagster_project.lib.sources.stripe import StripeConfig, StripeReader, StripeSourceError, sync_stripe_table
 from tests.helpers import PipelineRun, pipeline_env, run_csw
@@ -269,7 +270,7 @@ def test_unreachable_server_fails_the_run_naming_stripe(stripe_run: tuple[Pipeli
     assert (data_dir / "published" / "marts.duckdb").stat().st_mtime_ns == before
 
 
-def test_customers_with_no_account_are_named(tmp_path: Path) -> None:
+def test_customers_with_no_account_are_named_then_matched_by_the_crm(tmp_path: Path) -> None:
     server = start_server()
     try:
         writer = StripeWriter(KEY, server.url, d(2026, 1, 1))
@@ -290,8 +291,24 @@ def test_customers_with_no_account_are_named(tmp_path: Path) -> None:
         with pytest.raises(StripeSourceError) as err:
             sync_stripe_table(conn, BILLING["subscriptions"], StripeConfig(KEY, server.url), tmp_path, tmp_path)
         assert stray in str(err.value) and known not in str(err.value)
-        assert "metadata[account_id]" in str(err.value)
+        assert "metadata[account_id]" in str(err.value) and "stripe_customer_id" in str(err.value)
         assert conn.execute("select count(*) from raw.billing__subscriptions").fetchone() == (0,)
+        # the CRM account that holds the customer's Stripe id matches it (a load of this run is still pending)
+        accounts = next(t for t in TABLES if t.raw_name == "crm__accounts")
+        folder = tmp_path / "landing" / "crm" / "accounts" / "2026-01-02"
+        folder.mkdir(parents=True)
+        (folder / "part-0000.csv").write_text(
+            "account_id,account_name,region,created_at,updated_at,is_deleted,stripe_customer_id\n"
+            f"ACC-000002,Stray Ltd,EMEA,2025-01-01T00:00:00Z,2026-01-02T00:00:00Z,false,{stray}\n"
+        )
+        load_table(conn, accounts, tmp_path / "landing", tmp_path / "quarantine")
+        sync_stripe_table(
+            conn, BILLING["subscriptions"], StripeConfig(KEY, server.url), tmp_path, tmp_path, crm_accounts=accounts
+        )
+        matched = conn.execute(
+            "select distinct account_id from raw.billing__subscriptions order by account_id"
+        ).fetchall()
+        assert matched == [("ACC-000001",), ("ACC-000002",)]
         conn.close()
     finally:
         server.process.kill()

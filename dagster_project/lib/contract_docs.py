@@ -104,9 +104,13 @@ and the Dagster UI shows the variable's name, not its value.
 | `CSW_STRIPE_ACCOUNT_KEY` | `account_id` | the customer metadata key that holds the CRM account id |
 | `CSW_STRIPE_PLAN_KEY` | `plan` | the product (or price) metadata key that holds the contract's plan (`starter`, `growth`, `enterprise`); without it, the product's name, lowercased |
 
-- **Which customer is which account**: `metadata[account_id]` on the Stripe customer (the key is configurable). A
-  customer with subscriptions, invoices or charges and no such metadata stops the table's sync with a list of the
-  customers (`cus_...`) and what to set; nothing of the table is loaded until they are mapped.
+- **Which customer is which account**: `metadata[account_id]` on the Stripe customer (the key is configurable), else
+  the CRM account whose `stripe_customer_id` is the customer's id (`crm/accounts`, optional column; Salesforce and
+  HubSpot keep it in a custom field). Metadata wins where both are set; two CRM accounts claiming one customer stop
+  the sync naming both. A customer with subscriptions, invoices or charges and neither stops the table's sync with
+  a list of the customers (`cus_...`) and what to set; nothing of the table is loaded until they are mapped. The CRM
+  is read as loaded when the billing table is read, so an account that gets its Stripe id in the same run as its
+  first invoice is matched by the next run (nothing is lost: the sync's cursor does not move).
 - **First sync, history included**: Stripe keeps no history table, so each subscription's past versions are rebuilt
   from what it keeps: every **invoice line** carries the billed period, price and quantity (a version from each billed
   period's start); a **proration line** starts at the moment of a mid-period change (the change is placed there; when

@@ -8,7 +8,8 @@ A sync of one billing table (`subscriptions`, `invoices` or `payments`):
    only the subscriptions, invoices and charges they touch (and the invoices of those subscriptions).
    A cursor older than Stripe's 30 days of events means a full read again.
 2. **Rows.** `stripe_model` turns the objects into contract rows; Stripe customers become accounts by
-   `metadata[<CSW_STRIPE_ACCOUNT_KEY>]` (default `account_id`). A customer with billing but no account
+   `metadata[<CSW_STRIPE_ACCOUNT_KEY>]` (default `account_id`), else by the CRM account whose
+   `stripe_customer_id` is the customer's id (accepted CRM rows, read at the sync). A customer with billing but no account
    stops the sync with the list of such customers (nothing of the table is loaded).
 3. **Load.** The rows are written as one CSV batch (`data/stripe/billing/<table>/<date>/<load_id>.csv`)
    without the rows `raw` already holds exactly (so a second sync loads nothing), and loaded by the
@@ -216,16 +217,41 @@ def _catalog(reader: StripeReader) -> Catalog:
     )
 
 
-def _accounts(reader: StripeReader, events: list[dict]) -> dict[str, str | None]:
-    """Stripe customer id -> account id (metadata), deleted customers included (from their events)."""
-    accounts: dict[str, str | None] = {}
+def _accounts(reader: StripeReader, events: list[dict], crm: Mapping[str, str] | None = None) -> dict[str, str | None]:
+    """Stripe customer id -> account id: the customer's metadata key first, else the CRM account that holds
+    the customer's id (`accounts.stripe_customer_id`); deleted customers included (from their events)."""
+    accounts: dict[str, str | None] = dict(crm or {})
     for event in events:  # a deleted customer is no longer listed; its event still carries it
         obj = (event.get("data") or {}).get("object") or {}
         if obj.get("object") == "customer":
-            accounts[obj["id"]] = (obj.get("metadata") or {}).get(reader.config.account_key)
+            accounts[obj["id"]] = (obj.get("metadata") or {}).get(reader.config.account_key) or accounts.get(obj["id"])
     for customer in reader.customers():
-        accounts[customer["id"]] = (customer.get("metadata") or {}).get(reader.config.account_key)
+        key = customer["id"]
+        accounts[key] = (customer.get("metadata") or {}).get(reader.config.account_key) or accounts.get(key)
     return accounts
+
+
+def crm_stripe_ids(conn: duckdb.DuckDBPyConnection, accounts: Table) -> dict[str, str]:
+    """Stripe customer id -> account id, from the CRM accounts' `stripe_customer_id`: the latest version of each
+    account in loads not rejected or retired (a load of this run is still pending when billing is read), deleted
+    accounts left out. Two accounts that claim one customer stop the sync, naming both."""
+    ensure_schema(conn, accounts)
+    rows = conn.execute(
+        f"""select stripe_customer_id, list(account_id order by account_id) from (
+                select a.account_id, a.stripe_customer_id, a.is_deleted, row_number() over (
+                    partition by a.account_id order by a.updated_at desc, a._load_id desc) as newest
+                from raw.{accounts.raw_name} as a
+                inner join raw._load_log as l on l.load_id = a._load_id and l.verdict in ('accepted', 'pending'))
+            where newest = 1 and not coalesce(is_deleted, false) and stripe_customer_id is not null
+            group by stripe_customer_id order by stripe_customer_id"""
+    ).fetchall()
+    claimed = [f"{customer} by {', '.join(ids)}" for customer, ids in rows if len(ids) > 1]
+    if claimed:
+        raise StripeSourceError(
+            f"the CRM gives one Stripe customer to several accounts ({'; '.join(claimed[:10])}): "
+            "keep stripe_customer_id on one account each"
+        )
+    return {customer: ids[0] for customer, ids in rows}
 
 
 def _account_of(accounts: Mapping[str, str | None], customer: Any, unmatched: set[str]) -> str | None:
@@ -296,10 +322,11 @@ def subscription_rows(
     events: list[dict],
     known: Mapping[str, list[dict[str, Any]]] | None = None,
     now: datetime | None = None,
+    crm: Mapping[str, str] | None = None,
 ) -> Rows:
     known = known or {}
     catalog = _catalog(reader)
-    accounts = _accounts(reader, events)
+    accounts = _accounts(reader, events, crm)
     out = Rows("subscriptions")
     subs = _subscriptions_in(reader, scope)
     if scope.subscriptions is None:
@@ -333,8 +360,8 @@ def subscription_rows(
     return out
 
 
-def invoice_rows(reader: StripeReader, scope: Scope, events: list[dict]) -> Rows:
-    accounts = _accounts(reader, events)
+def invoice_rows(reader: StripeReader, scope: Scope, events: list[dict], crm: Mapping[str, str] | None = None) -> Rows:
+    accounts = _accounts(reader, events, crm)
     out = Rows("invoices")
     for invoice in _invoices_in(reader, scope):
         row = invoice_row(invoice, None)
@@ -344,8 +371,8 @@ def invoice_rows(reader: StripeReader, scope: Scope, events: list[dict]) -> Rows
     return out
 
 
-def payment_rows(reader: StripeReader, scope: Scope, events: list[dict]) -> Rows:
-    accounts = _accounts(reader, events)
+def payment_rows(reader: StripeReader, scope: Scope, events: list[dict], crm: Mapping[str, str] | None = None) -> Rows:
+    accounts = _accounts(reader, events, crm)
     out = Rows("payments")
     invoices = {i["id"]: i for i in (reader.invoices() if scope.invoices is None else _invoices_in(reader, scope))}
     by_intent = {ident(i.get("payment_intent")): i["id"] for i in invoices.values() if i.get("payment_intent")}
@@ -370,7 +397,7 @@ def payment_rows(reader: StripeReader, scope: Scope, events: list[dict]) -> Rows
     return out
 
 
-ROW_BUILDERS: dict[str, Callable[[StripeReader, Scope, list[dict]], Rows]] = {
+ROW_BUILDERS: dict[str, Callable[..., Rows]] = {
     "subscriptions": subscription_rows,
     "invoices": invoice_rows,
     "payments": payment_rows,
@@ -494,8 +521,11 @@ def sync_stripe_table(
     reader: StripeReader | None = None,
     now: datetime | None = None,
     progress: Callable[[str], None] | None = None,
+    crm_accounts: Table | None = None,
 ) -> LoadResult:
-    """Load what changed in Stripe since this table's cursor; safe to call again (a second call loads nothing)."""
+    """Load what changed in Stripe since this table's cursor; safe to call again (a second call loads nothing).
+    With `crm_accounts` (the contract's CRM accounts table), a customer without the metadata key is matched by
+    the CRM account that holds its Stripe id."""
     if table.source != "billing" or table.name not in ROW_BUILDERS:
         raise ValueError(f"{table.raw_name} is not read from Stripe")
     reader = reader or StripeReader(config, progress)
@@ -512,16 +542,18 @@ def sync_stripe_table(
     if not full and not [e for e in fresh if e["created"] > int(last_at.timestamp())]:
         return result  # nothing happened in Stripe since the last sync
     scope = Scope() if full else _scope_from_events(fresh)
+    crm = crm_stripe_ids(conn, crm_accounts) if crm_accounts is not None else None
     if table.name == "subscriptions":
-        rows = subscription_rows(reader, scope, events, _known_versions(conn, table), now)
+        rows = subscription_rows(reader, scope, events, _known_versions(conn, table), now, crm)
     else:
-        rows = ROW_BUILDERS[table.name](reader, scope, events)
+        rows = ROW_BUILDERS[table.name](reader, scope, events, crm)
     if rows.unmatched:
         shown = ", ".join(sorted(rows.unmatched)[:20]) + (" ..." if len(rows.unmatched) > 20 else "")
         raise StripeSourceError(
             f"{config.label}: {len(rows.unmatched)} customer(s) with {table.name} match no account: {shown}. "
             f"Set metadata[{config.account_key}] on each to its CRM account id (or point CSW_STRIPE_ACCOUNT_KEY at "
-            f"the metadata key that holds it); nothing of billing/{table.name} was loaded"
+            "the metadata key that holds it), or give the CRM account its Stripe id (accounts.stripe_customer_id: "
+            f"an account loaded in this same run is matched by the next); nothing of billing/{table.name} was loaded"
         )
     newest = max(events, key=lambda e: (e["created"], e["id"]), default=None)
     mark_at = datetime.fromtimestamp(newest["created"], UTC) if newest else (last_at or now - EVENT_RETENTION)
