@@ -3,8 +3,9 @@
 The objects are written in the shapes of Stripe's API reference, the current version's (2025-03-31 and
 later: `invoice.parent.subscription_details`, `line.pricing.price_details`, `subscription.discounts`,
 periods on subscription items) where localstripe serves the older ones. Each expectation is computed
-by hand in its comment. localstripe has no prices, coupons on subscriptions, tiers on prices or paused
-collection: these rules are proven here, the path through the server in test_stripe_source.py.
+by hand in its comment. localstripe has no prices, tiers on prices or paused collection (and coupons on
+subscriptions only through devtools/stripe_server.py): these rules are proven here, the path through the
+server in test_stripe_source.py.
 """
 
 from __future__ import annotations
@@ -181,6 +182,30 @@ def test_coupons() -> None:
     s = sub([("price_m", 2)], discounts=[repeating], period_start=t(2026, 1, 10), period_end=t(2026, 2, 10))
     inv = [invoice([line("price_m", 2, t(2026, 1, 10), t(2026, 2, 10))], t(2026, 1, 10), discounts=[repeating])]
     assert [(v[0], v[4]) for v in versions(s, inv)] == [("2026-01-10", 9000), ("2026-04-10", None)]
+
+
+def test_discounts_named_by_id_are_resolved_from_the_expanded_ones() -> None:
+    """The current API names discounts by id (`discounts: ["di_..."]`) unless expanded, and a discount cannot be
+    fetched by id: an event's subscription carries ids only. The expanded discount of the subscription read
+    resolves the event's; an id never seen expanded counts as no discount."""
+    catalog = Catalog(CATALOG.prices, CATALOG.products, CATALOG.coupons)
+    expanded = {"id": "di_1", "object": "discount", "coupon": CATALOG.coupons["pct_forever"], "end": None}
+    catalog.learn_discounts([sub([("price_m", 2)], discounts=[expanded])])
+    # 10 March: 2 seats -> 3 seats, seen only in its event (ids, not objects, in the event's subscription)
+    event = {
+        "id": "evt_1",
+        "type": "customer.subscription.updated",
+        "created": t(2026, 3, 10),
+        "data": {"object": sub([("price_m", 3)], discounts=["di_1"])},
+    }
+    current = sub([("price_m", 3)], discounts=[expanded])
+    billed = [invoice([line("price_m", 2, t(2026, 1, 10), t(2026, 2, 10))], t(2026, 1, 10), discounts=["di_1"])]
+    rows = subscription_versions(current, billed, [event], catalog, "ACC-1", now=NOW)
+    got = [(r["effective_at"][:10], r["quantity"], r["discount_percent"]) for r in rows]
+    assert got == [("2026-01-10", 2, "20"), ("2026-03-10", 3, "20")]
+    unseen = {**event, "data": {"object": sub([("price_m", 3)], discounts=["di_unseen"])}}
+    rows = subscription_versions(sub([("price_m", 3)]), [], [unseen], catalog, "ACC-1", now=NOW)
+    assert rows[-1]["discount_percent"] is None
 
 
 def test_trials_and_cancellations() -> None:

@@ -81,7 +81,7 @@ def write_history(writer: StripeWriter) -> dict[str, str]:
     enterprise_year = writer.plan("enterprise", "USD", 120000, "year")
     growth_eur = writer.plan("growth", "EUR", 4500)
     starter_jpy = writer.plan("starter", "JPY", 3000)  # yen: no minor unit
-    cus = {f"ACC-{i:06d}": writer.customer(f"ACC-{i:06d}") for i in range(1, 12)}
+    cus = {f"ACC-{i:06d}": writer.customer(f"ACC-{i:06d}") for i in range(1, 13)}
     subs = {}
     subs["reactivated"] = writer.subscribe(d(2025, 10, 10), cus["ACC-000008"], starter, 2)
     subs["immediate_cancel"] = writer.subscribe(d(2025, 11, 10), cus["ACC-000007"], starter, 3)
@@ -92,6 +92,7 @@ def write_history(writer: StripeWriter) -> dict[str, str]:
     writer.cancel(d(2026, 1, 15), subs["reactivated"])
     subs["trial"] = writer.subscribe(d(2026, 2, 3), cus["ACC-000004"], starter, 4, trial_end=d(2026, 2, 17))
     subs["yearly"] = writer.subscribe(d(2026, 2, 10), cus["ACC-000011"], enterprise_year, 1)
+    subs["coupon"] = writer.subscribe(d(2026, 2, 12), cus["ACC-000012"], growth, 2, percent_off=Decimal(20))
     subs["eur"] = writer.subscribe(d(2026, 3, 10), cus["ACC-000009"], growth_eur, 2)
     writer.change(d(2026, 3, 20), subs["upgrade"], growth, 5)
     subs["jpy"] = writer.subscribe(d(2026, 4, 10), cus["ACC-000010"], starter_jpy, 2)
@@ -99,6 +100,7 @@ def write_history(writer: StripeWriter) -> dict[str, str]:
     subs["back"] = writer.subscribe(d(2026, 5, 10), cus["ACC-000008"], growth, 1)
     writer.change(d(2026, 5, 15), subs["seat_cut"], growth, 6)
     writer.cancel(d(2026, 6, 1), subs["period_end"], at_period_end=True)
+    writer.change(d(2026, 6, 20), subs["coupon"], growth, 4)  # the coupon stays: 20% off the new seats too
     subs["trial_lost"] = writer.subscribe(d(2026, 6, 25), cus["ACC-000005"], starter, 4, trial_end=d(2026, 7, 9))
     writer.cancel(d(2026, 7, 5), subs["trial_lost"])
     writer.advance(datetime(2026, 11, 15, tzinfo=UTC))
@@ -168,6 +170,8 @@ def test_marts_show_each_movement_in_its_month(stripe_run: tuple[PipelineRun, Se
         "ACC-000009": {"2026-03": ("new", cents(Decimal(9000) * Decimal("0.01") * fx("EUR", "2026-03-01")))},
         "ACC-000010": {"2026-04": ("new", cents(Decimal(6000) * fx("JPY", "2026-04-01")))},
         "ACC-000011": {"2026-02": ("new", Decimal("100.00"))},
+        # a forever coupon of 20%: 2 x 50.00 less 20%, then 2 seats more
+        "ACC-000012": {"2026-02": ("new", Decimal("80.00")), "2026-06": ("expansion", Decimal("80.00"))},
     }
     for account, moves in expected.items():
         got = movements(run, account)

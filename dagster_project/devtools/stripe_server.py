@@ -12,6 +12,12 @@ never ends. Real Stripe offers test clocks for exactly this (`POST /v1/test_help
   ends a trial (invoice, `active`), renews (an invoice for the new period, paid from the default card),
   or ends a subscription set to cancel at period end (`canceled`, `ended_at`, an event).
 
+- a subscription takes the current API's `discounts=[{"coupon": ...}]`: it names its discounts by id
+  (`expand[]=discounts` gives the objects) and its invoices take them off the total;
+- a change is prorated as Stripe does it (two lines from the change to the period's end: the unused time
+  of the old plan and quantity, the remaining time of the new), not as localstripe does (a credit of the
+  whole subtotal of every earlier invoice, which turns positive after a second change).
+
 It also turns off localstripe's dump of its whole store to disk on every write (quadratic in the
 number of objects). Nothing else of localstripe is changed.
 
@@ -73,10 +79,47 @@ def install() -> Any:
 
     resources.SubscriptionItem._current_period = current_period
 
+    class Discount(resources.StripeObject):
+        """Stripe's discount: a coupon applied to a subscription (localstripe has coupons, no discounts)."""
+
+        object = "discount"
+        _id_prefix = "di_"
+
+        def __init__(self, coupon: Any, customer: Any) -> None:
+            super().__init__()
+            self.coupon, self.customer, self.subscription = coupon, customer, None
+            self.start = int(CLOCK.time())
+            months = coupon.duration_in_months if coupon.duration == "repeating" else None
+            self.end = (
+                int((datetime.fromtimestamp(self.start, UTC) + relativedelta(months=months)).timestamp())
+                if months
+                else None
+            )
+            self.invoice = self.invoice_item = self.promotion_code = self.checkout_session = None
+
+    original_export = resources.StripeObject._export
+
+    def export(self: Any, expand: Any = None) -> Any:
+        # localstripe expands a single id, not a list of ids such as `discounts`
+        out = original_export(self, expand=expand)
+        for path in expand or []:
+            _expand_id_list(resources, out, path.split("."))
+        return out
+
+    resources.StripeObject._export = export
     original_init = resources.Subscription.__init__
 
-    def subscription_init(self: Any, *args: Any, **kwargs: Any) -> None:
+    def subscription_init(self: Any, *args: Any, discounts: Any = None, **kwargs: Any) -> None:
+        # the current API's `discounts=[{coupon}]` (localstripe knows neither it nor a discount): the
+        # subscription names its discounts by id, expanded on request, and its invoices take them off
+        self.discounts = [
+            Discount(resources.Coupon._api_retrieve(d["coupon"]), kwargs.get("customer")).id
+            for d in discounts or []
+            if isinstance(d, dict) and d.get("coupon")
+        ]
         original_init(self, *args, **kwargs)
+        for discount in self.discounts:
+            resources.store["discount:" + discount].subscription = self.id
         if self.trial_end is not None and self.trial_end > int(CLOCK.time()) and self.status == "incomplete":
             self.status = "trialing"  # localstripe leaves a subscription in trial `incomplete`
             self.trial_start = self.start_date
@@ -84,11 +127,51 @@ def install() -> Any:
 
     resources.Subscription.__init__ = subscription_init
 
+    original_invoice_init = resources.Invoice.__init__
+
+    def invoice_init(self: Any, *args: Any, **kwargs: Any) -> None:
+        sub_id = kwargs.get("subscription")
+        sub = resources.store.get("subscription:" + sub_id) if sub_id else None
+        self.discounts = list(getattr(sub, "discounts", None) or [])
+        original_invoice_init(self, *args, **kwargs)
+
+    def discount_amount(self: Any) -> int:
+        """What the discounts take off the subtotal (Stripe: percent of it, or an amount up to it)."""
+        off = 0
+        for discount_id in getattr(self, "discounts", None) or []:
+            discount = resources.store["discount:" + discount_id]
+            if discount.end is not None and discount.end <= self.date:
+                continue
+            coupon = discount.coupon
+            left = self.subtotal - off
+            off += (
+                round(left * coupon.percent_off / 100)
+                if coupon.percent_off is not None
+                else min(coupon.amount_off, left)
+            )
+        return max(off, 0)
+
+    resources.Invoice.__init__ = invoice_init
+    resources.Invoice.total = property(
+        lambda self: max(0, self.subtotal - discount_amount(self) + self.tax - self.starting_balance)
+    )
+    resources.Invoice.total_discount_amounts = property(
+        lambda self: [
+            {"amount": discount_amount(self), "discount": d} for d in (getattr(self, "discounts", None) or [])[:1]
+        ]
+    )
+
     original_update = resources.Subscription._update
 
     def subscription_update(self: Any, **data: Any) -> None:
-        # localstripe sends no event for a change; Stripe sends customer.subscription.updated
+        old = self.items._list[0]
+        old_plan, old_quantity, period = old.plan, old.quantity, old._current_period()
+        pending = {k for k in resources.store if k.startswith("invoiceitem:")}
         original_update(self, **data)
+        new = self.items._list[0]
+        if new is not old:
+            _stripe_prorations(resources, self, pending, (old_plan, old_quantity), (new.plan, new.quantity), period)
+        # localstripe sends no event for a change; Stripe sends customer.subscription.updated
         resources.schedule_webhook(resources.Event("customer.subscription.updated", self))
 
     resources.Subscription._update = subscription_update
@@ -114,6 +197,56 @@ def install() -> Any:
     )
     server.app.router.add_route("POST", "/v1/test_helpers/test_clocks", server.api_extra(create_clock, ""))
     return server.app
+
+
+def _stripe_prorations(
+    resources: Any, sub: Any, pending: set[str], old: tuple[Any, int], new: tuple[Any, int], period: dict
+) -> None:
+    """Replace localstripe's proration of a change by Stripe's.
+
+    localstripe credits the whole subtotal of every earlier invoice of the subscription ("Unused time",
+    quantity 1): after a second change the credit of a credit is a positive line. Stripe bills two lines
+    dated from the change to the end of the current period: the unused time of the old plan and quantity
+    (negative) and the remaining time of the new ones (positive), each with its plan and quantity.
+    """
+    for key in [k for k in resources.store if k.startswith("invoiceitem:") and k not in pending]:
+        item = resources.store[key]
+        if item.subscription == sub.id and item.description == "Unused time":
+            del resources.store[key]
+    now = int(CLOCK.time())
+    start, end = int(period["start"]), int(period["end"])
+    if not start <= now < end:
+        return
+    fraction = (end - now) / (end - start)
+    for (plan, quantity), sign, words in ((old, -1, "Unused time on"), (new, 1, "Remaining time on")):
+        item = resources.InvoiceItem(
+            amount=sign * round(int(plan.amount) * int(quantity) * fraction),
+            currency=plan.currency,
+            proration=True,
+            description=f"{words} {quantity} x {plan.name or plan.id} after {now}",
+            subscription=sub.id,
+            plan=plan.id,
+            customer=sub.customer,
+            period_start=now,
+            period_end=end,
+        )
+        item.quantity = int(quantity)
+
+
+def _expand_id_list(resources: Any, obj: Any, path: list[str]) -> None:
+    if isinstance(obj, list):
+        for item in obj:
+            _expand_id_list(resources, item, path)
+        return
+    if not isinstance(obj, dict) or path[0] not in obj:
+        return
+    if len(path) > 1:
+        _expand_id_list(resources, obj[path[0]], path[1:])
+    elif isinstance(obj[path[0]], list):
+        obj[path[0]] = [
+            resources.store[f"discount:{v}"]._export() if isinstance(v, str) and v.startswith("di_") else v
+            for v in obj[path[0]]
+        ]
 
 
 def advance(resources: Any, target: int) -> None:

@@ -1,8 +1,8 @@
 """Write billing histories into a Stripe account through the official SDK (the Stripe sample writer).
 
 Everything goes through Stripe's public API as a Stripe user's integration would do it: products and
-plans, customers with `metadata.account_id` and a card, subscriptions created and changed at the
-moment they happen. Time moves with a test clock (`test_helpers.test_clocks`): against localstripe
+plans, customers with `metadata.account_id` and a card, subscriptions (with a coupon for the sample's
+discounts, passed as the current API's `discounts`) created and changed at the moment they happen. Time moves with a test clock (`test_helpers.test_clocks`): against localstripe
 (`devtools/stripe_server.py`) one clock for the server; against Stripe's test mode, the same calls.
 
 `write_sample_billing` replays the sample's subscription histories (`billing/subscriptions` of a
@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,7 @@ class StripeWriter:
         self.now = start
         self.products: dict[str, str] = {}
         self.plans: dict[tuple[str, str, int, str, int], str] = {}
+        self.coupons: set[str] = set()
 
     def advance(self, to: datetime) -> None:
         if to > self.now:
@@ -73,13 +75,31 @@ class StripeWriter:
         return customer.id
 
     def subscribe(
-        self, at: datetime, customer: str, plan: str, quantity: int, trial_end: datetime | None = None
+        self,
+        at: datetime,
+        customer: str,
+        plan: str,
+        quantity: int,
+        trial_end: datetime | None = None,
+        percent_off: Decimal | None = None,
     ) -> str:
+        """A subscription from `at`; `percent_off`: a forever coupon on it (the sample's discounts last)."""
         self.advance(at)
         params: dict[str, Any] = {"customer": customer, "items": [{"plan": plan, "quantity": quantity}]}
         if trial_end is not None:
             params["trial_end"] = _ts(trial_end)
+        if percent_off:
+            params["discounts"] = [{"coupon": self.coupon(percent_off)}]
         return self.client.v1.subscriptions.create(params=params).id
+
+    def coupon(self, percent_off: Decimal) -> str:
+        coupon_id = f"csw-{percent_off.normalize():f}-off"
+        if coupon_id not in self.coupons:
+            self.client.v1.coupons.create(
+                params={"id": coupon_id, "percent_off": str(percent_off), "duration": "forever"}
+            )
+            self.coupons.add(coupon_id)
+        return coupon_id
 
     def change(self, at: datetime, subscription: str, plan: str, quantity: int) -> None:
         self.advance(at)
@@ -134,7 +154,8 @@ def write_sample_billing(writer: StripeWriter, versions: Iterable[dict[str, str]
             trial_end = _parse(row["trial_end_at"]) if row["status"] == "trialing" and row["trial_end_at"] else None
             if row["status"] == "canceled":
                 continue
-            subs[sid] = writer.subscribe(at, customers[account], plan, quantity, trial_end)
+            percent = Decimal(row["discount_percent"]) if row.get("discount_percent") else None
+            subs[sid] = writer.subscribe(at, customers[account], plan, quantity, trial_end, percent)
         elif row["status"] == "canceled":
             writer.cancel(at, subs[sid])
         elif row["status"] == "active":

@@ -164,12 +164,15 @@ class StripeReader:
                 raise
         return found
 
+    # discounts are ids unless expanded, and cannot be fetched by id (Stripe's API reference, "The Discount
+    # object"): every subscription and invoice is read with its discounts expanded
     def subscriptions(self) -> list[dict]:
-        return self._list("subscriptions", self.client.v1.subscriptions, status="all")
+        return self._list("subscriptions", self.client.v1.subscriptions, status="all", expand=["data.discounts"])
 
     def invoices(self, subscription: str | None = None) -> list[dict]:
         params = {"subscription": subscription} if subscription else {}
-        return [self._full_lines(i) for i in self._list("invoices", self.client.v1.invoices, **params)]
+        listed = self._list("invoices", self.client.v1.invoices, expand=["data.discounts"], **params)
+        return [self._full_lines(i) for i in listed]
 
     def charges(self) -> list[dict]:
         return self._list("charges", self.client.v1.charges)
@@ -179,8 +182,9 @@ class StripeReader:
 
     def retrieve(self, kind: str, object_id: str) -> dict | None:
         resource = getattr(self.client.v1, kind)
+        params = {"expand": ["discounts"]} if kind in ("subscriptions", "invoices") else None
         try:
-            return _plain(resource.retrieve(object_id))
+            return _plain(resource.retrieve(object_id, params=params))
         except stripe.InvalidRequestError as e:
             if e.http_status == 404:
                 return None
@@ -336,6 +340,8 @@ def subscription_rows(
                 by_sub[invoice_subscription(invoice) or ""].append(invoice)
     else:
         by_sub = {s["id"]: reader.invoices(subscription=s["id"]) for s in subs}
+    catalog.learn_discounts(subs)
+    catalog.learn_discounts(invoice for invoices in by_sub.values() for invoice in invoices)
     sub_events: dict[str, list[dict]] = defaultdict(list)
     for event in events:
         obj = (event.get("data") or {}).get("object") or {}

@@ -98,12 +98,21 @@ def line_is_proration(line: Obj) -> bool:
 
 @dataclass(frozen=True)
 class Catalog:
-    """Prices (or plans, their predecessor) and products by id, and coupons, to resolve ids in lines and items."""
+    """Prices (or plans, their predecessor) and products by id, coupons, and the discounts seen expanded (a
+    discount cannot be fetched by id: an event's subscription names its discounts by id only)."""
 
     prices: dict[str, Obj] = field(default_factory=dict)
     products: dict[str, Obj] = field(default_factory=dict)
     coupons: dict[str, Obj] = field(default_factory=dict)
     plan_key: str = "plan"
+    discounts: dict[str, Obj] = field(default_factory=dict)
+
+    def learn_discounts(self, objects: Iterable[Obj]) -> None:
+        """Keep every expanded discount of these subscriptions or invoices, by id."""
+        for obj in objects:
+            for discount in [obj.get("discount"), *(obj.get("discounts") or [])]:
+                if isinstance(discount, Mapping) and discount.get("id"):
+                    self.discounts[str(discount["id"])] = discount
 
     def price(self, value: Any) -> Obj:
         if isinstance(value, Mapping):
@@ -239,13 +248,16 @@ def discount_terms(discount: Obj | None, catalog: Catalog) -> tuple[Decimal | No
     return None, None, None
 
 
-def subscription_discount(sub: Obj) -> Obj | None:
-    """The subscription's discount: `discount` (older API) or the first of `discounts` (current API)."""
-    if sub.get("discount"):
+def subscription_discount(sub: Obj, catalog: Catalog | None = None) -> Obj | None:
+    """The discount of a subscription or invoice: `discount` (older API) or the first of `discounts` (current
+    API: ids unless expanded with `expand[]=discounts`; an id is resolved from the discounts seen expanded)."""
+    if isinstance(sub.get("discount"), Mapping):
         return sub["discount"]
     for discount in sub.get("discounts") or []:
         if isinstance(discount, Mapping):
             return discount
+        if catalog is not None and str(discount) in catalog.discounts:
+            return catalog.discounts[str(discount)]
     return None
 
 
@@ -278,7 +290,7 @@ def _state_of(sub: Obj, catalog: Catalog, at: datetime) -> State | None:
     items = item_state(_sub_items(sub), catalog)
     if items is None:
         return None
-    percent, amount_off, end = discount_terms(subscription_discount(sub), catalog)
+    percent, amount_off, end = discount_terms(subscription_discount(sub, catalog), catalog)
     if end is not None and end <= at:
         percent = amount_off = None
     status = _contract_status(sub.get("status"))
@@ -365,10 +377,7 @@ def subscription_versions(
             by_start.setdefault((int(period.get("start")), proration), []).append(
                 (line_price(line), int(line.get("quantity") or 0))
             )
-        discount = invoice.get("discount") or next(
-            (d for d in invoice.get("discounts") or [] if isinstance(d, Mapping)), None
-        )
-        percent, amount_off, end = discount_terms(discount, catalog)
+        percent, amount_off, end = discount_terms(subscription_discount(invoice, catalog), catalog)
         for (start_at, _proration), items in sorted(by_start.items()):
             at = ts(start_at)
             state_items = item_state(items, catalog)
@@ -421,7 +430,7 @@ def subscription_versions(
         # (a yearly plan changed over 30 days ago without proration) shows from the current period's start
         rank = 0 if any(o[0] == seen for o in observations) else 4
         add(seen, rank, current, max(filter(None, (seen, canceled_at)), default=seen))
-    _, _, discount_end = discount_terms(subscription_discount(sub), catalog)
+    _, _, discount_end = discount_terms(subscription_discount(sub, catalog), catalog)
     if discount_end is not None and current.status != "canceled":
         add(discount_end, 4, State(current.items, current.status, None, None), discount_end)
     end_at = ended or (ts(sub.get("cancel_at")) if sub.get("cancel_at") else None)
