@@ -99,6 +99,8 @@ def write_history(writer: StripeWriter) -> dict[str, str]:
     writer.cancel(d(2026, 4, 20), subs["immediate_cancel"])
     subs["back"] = writer.subscribe(d(2026, 5, 10), cus["ACC-000008"], growth, 1)
     writer.change(d(2026, 5, 15), subs["seat_cut"], growth, 6)
+    # a yearly plan's seats change mid-year: prorated, invoiced only at the renewal (pending until then)
+    writer.change(d(2026, 5, 20), subs["yearly"], enterprise_year, 2)
     writer.cancel(d(2026, 6, 1), subs["period_end"], at_period_end=True)
     writer.change(d(2026, 6, 20), subs["coupon"], growth, 4)  # the coupon stays: 20% off the new seats too
     subs["trial_lost"] = writer.subscribe(d(2026, 6, 25), cus["ACC-000005"], starter, 4, trial_end=d(2026, 7, 9))
@@ -169,7 +171,8 @@ def test_marts_show_each_movement_in_its_month(stripe_run: tuple[PipelineRun, Se
         },
         "ACC-000009": {"2026-03": ("new", cents(Decimal(9000) * Decimal("0.01") * fx("EUR", "2026-03-01")))},
         "ACC-000010": {"2026-04": ("new", cents(Decimal(6000) * fx("JPY", "2026-04-01")))},
-        "ACC-000011": {"2026-02": ("new", Decimal("100.00"))},
+        # 1 x 1,200.00 a year, a second seat from 20 May (known from the pending proration items)
+        "ACC-000011": {"2026-02": ("new", Decimal("100.00")), "2026-05": ("expansion", Decimal("100.00"))},
         # a forever coupon of 20%: 2 x 50.00 less 20%, then 2 seats more
         "ACC-000012": {"2026-02": ("new", Decimal("80.00")), "2026-06": ("expansion", Decimal("80.00"))},
     }

@@ -107,6 +107,12 @@ def install() -> Any:
         return out
 
     resources.StripeObject._export = export
+    items_list = resources.InvoiceItem._api_list_all.__func__
+
+    def pending_items(cls: Any, url: Any, pending: Any = None, **kwargs: Any) -> Any:
+        return items_list(cls, url, **kwargs)  # localstripe lists only pending items; Stripe's `pending=true`
+
+    resources.InvoiceItem._api_list_all = classmethod(pending_items)
     original_init = resources.Subscription.__init__
 
     def subscription_init(self: Any, *args: Any, discounts: Any = None, **kwargs: Any) -> None:

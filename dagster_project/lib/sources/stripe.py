@@ -53,6 +53,7 @@ from dagster_project.lib.sources.stripe_model import (
     iso,
     paid_invoice_payment_row,
     payment_row,
+    pending_invoice,
     subscription_versions,
 )
 
@@ -117,8 +118,8 @@ class StripeReader:
         except stripe.AuthenticationError:
             raise StripeSourceError(
                 f"{self.config.label}: the key was refused while reading {what} (CSW_STRIPE_API_KEY: a restricted "
-                "key with read access to Customers, Products, Prices, Plans, Coupons, Subscriptions, Invoices, "
-                "Charges and Events)"
+                "key with read access to Customers, Products, Prices, Plans, Coupons, Subscriptions, Invoices "
+                "(with invoice items), Charges and Events)"
             ) from None
         except stripe.APIConnectionError as e:
             detail = " ".join(str(e.user_message or e).split())  # one line: the run summary shows one
@@ -173,6 +174,10 @@ class StripeReader:
         params = {"subscription": subscription} if subscription else {}
         listed = self._list("invoices", self.client.v1.invoices, expand=["data.discounts"], **params)
         return [self._full_lines(i) for i in listed]
+
+    def pending_items(self) -> list[dict]:
+        """Invoice items not invoiced yet: the prorations of changes since each subscription's last invoice."""
+        return self._list("pending invoice items", self.client.v1.invoice_items, pending=True)
 
     def charges(self) -> list[dict]:
         return self._list("charges", self.client.v1.charges)
@@ -340,7 +345,15 @@ def subscription_rows(
                 by_sub[invoice_subscription(invoice) or ""].append(invoice)
     else:
         by_sub = {s["id"]: reader.invoices(subscription=s["id"]) for s in subs}
+    pending: dict[str, list[dict]] = defaultdict(list)
+    for item in reader.pending_items():
+        if invoice_subscription(item):
+            pending[invoice_subscription(item) or ""].append(item)
     catalog.learn_discounts(subs)
+    for sub in subs:
+        upcoming = pending_invoice(pending.get(sub["id"], []), sub.get("discounts"))
+        if upcoming is not None:
+            by_sub[sub["id"]] = [*by_sub.get(sub["id"], []), upcoming]
     catalog.learn_discounts(invoice for invoices in by_sub.values() for invoice in invoices)
     sub_events: dict[str, list[dict]] = defaultdict(list)
     for event in events:

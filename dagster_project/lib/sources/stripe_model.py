@@ -72,6 +72,18 @@ def invoice_subscription(invoice: Obj) -> str | None:
     return ident(invoice.get("subscription")) or ident(_get(invoice, "parent", "subscription_details", "subscription"))
 
 
+def pending_invoice(items: Iterable[Obj], discounts: Any = None) -> Obj | None:
+    """A subscription's pending invoice items (the prorations of changes not invoiced yet) as the lines of the
+    invoice that will bill them. Stripe bills a change's prorations at the next renewal: without these a
+    yearly plan changed in March shows the change only next year (or from its event, for 30 days)."""
+    lines = [{**item, "type": "invoiceitem"} for item in items]
+    if not lines:
+        return None
+    created = max(int(item.get("date") or item.get("created") or 0) for item in lines)
+    return {"id": "upcoming", "object": "invoice", "status": "open", "created": created,
+            "lines": {"data": lines}, "discounts": list(discounts or [])}  # fmt: skip
+
+
 def line_price(line: Obj) -> Any:
     return line.get("price") or line.get("plan") or _get(line, "pricing", "price_details", "price")
 
@@ -427,9 +439,14 @@ def subscription_versions(
         seen = max(filter(None, (latest, period_start)), default=start)
         # the object tells its state now, not when it began: at an instant something else observed
         # (a billed period), that observation wins; a change after it with no event and no proration
-        # (a yearly plan changed over 30 days ago without proration) shows from the current period's start
-        rank = 0 if any(o[0] == seen for o in observations) else 4
-        add(seen, rank, current, max(filter(None, (seen, canceled_at)), default=seen))
+        # (a yearly plan changed over 30 days ago without proration) shows from the current period's start.
+        # The object wins over an observation at that instant only when it differs from it: today's state
+        # must show (a billed period at the same instant used to hide it for good)
+        # (compared as of that instant: a repeating discount that has ended since still applied then)
+        then = (_state_of(sub, catalog, seen) if seen is not None else None) or current
+        at_seen = [o for o in observations if o[0] == seen]
+        rank = 0 if at_seen and max(at_seen, key=lambda o: o[1])[2] == then else 4
+        add(seen, rank, then, max(filter(None, (seen, canceled_at)), default=seen))
     _, _, discount_end = discount_terms(subscription_discount(sub, catalog), catalog)
     if discount_end is not None and current.status != "canceled":
         add(discount_end, 4, State(current.items, current.status, None, None), discount_end)
