@@ -99,7 +99,7 @@ and the Dagster UI shows the variable's name, not its value.
 
 | variable | default | meaning |
 |---|---|---|
-| `CSW_STRIPE_API_KEY` | (none: off) | a **restricted key** with *Read* on Customers, Products, Prices, Plans, Coupons, Subscriptions, Invoices, Charges and Events (Dashboard → Developers → API keys → Create restricted key); nothing is ever written to Stripe |
+| `CSW_STRIPE_API_KEY` | (none: off) | a **restricted key** with *Read* on Customers, Products, Prices, Plans, Coupons, Subscriptions, Invoices (with invoice items), Charges and Events (Dashboard → Developers → API keys → Create restricted key); nothing is ever written to Stripe |
 | `CSW_STRIPE_API_BASE` | `https://api.stripe.com` | another server speaking Stripe's API (localstripe in `make run-stripe` and the tests) |
 | `CSW_STRIPE_ACCOUNT_KEY` | `account_id` | the customer metadata key that holds the CRM account id |
 | `CSW_STRIPE_PLAN_KEY` | `plan` | the product (or price) metadata key that holds the contract's plan (`starter`, `growth`, `enterprise`); without it, the product's name, lowercased |
@@ -114,9 +114,14 @@ and the Dagster UI shows the variable's name, not its value.
 - **First sync, history included**: Stripe keeps no history table, so each subscription's past versions are rebuilt
   from what it keeps: every **invoice line** carries the billed period, price and quantity (a version from each billed
   period's start); a **proration line** starts at the moment of a mid-period change (the change is placed there; when
-  only the unused time of the old state is billed, the new state is the next billed period's); **events** of the last
-  30 days (`customer.subscription.*`) carry the whole subscription at that moment; the **subscription** itself gives
-  its trial, cancellation and current items. Consecutive equal states are one version.
+  only the unused time of the old state is billed, the new state is the next billed period's); **pending invoice
+  items** (`pending=true`: the prorations of changes not invoiced yet, billed at the next renewal) count as the lines
+  of that next invoice, so a yearly plan changed in May shows from May, not from next year's renewal; **events** of
+  the last 30 days (`customer.subscription.*`) carry the whole subscription at that moment; the **subscription**
+  itself gives its trial, cancellation and current items (today's state always shows: where it differs from what was
+  billed at its period's start, it wins there). Consecutive equal states are one version. Subscriptions and invoices
+  are read with `expand[]=data.discounts`: the current API names discounts by id and a discount cannot be fetched by
+  id; an event's subscription (ids only) takes its discounts from those read expanded.
 - **Later syncs** are incremental: the events since the table's cursor name the subscriptions, invoices and charges to
   read again; with no new event a sync reads the events list and nothing else, and loads nothing. The cursor
   (`raw._stripe_cursors`: newest event time and id per table) moves in the same transaction as the table's batch; a
@@ -157,15 +162,30 @@ Both API shapes are read: before 2025-03-31 (`invoice.subscription`, `line.price
 `line.pricing.price_details`, `discounts`, periods on items).
 
 **What Stripe cannot carry as the files do**: a change Stripe neither prorated nor recorded in an event still kept
-(a yearly plan changed without proration more than 30 days before the first sync) shows from the start of the period
-that billed it, not from the day it was made; invoices have no `updated_at`, so an invoice's version time is its
-latest status transition.
+(a yearly plan changed with `proration_behavior=none` more than 30 days before the first sync) shows from the start of
+the period that billed it, not from the day it was made; invoices have no `updated_at`, so an invoice's version time
+is its latest status transition.
+
+**The sample through Stripe** (`make run-stripe`, then `python bench/stripe_compare.py`; results in
+`bench/results/stripe-compare-<date>.md`): the sample's subscription histories written into localstripe through the
+SDK and synced back give the file-based run's marts **row for row** for everything built from subscriptions:
+`mrr_movements`, `mrr_summary_monthly`, `nrr_monthly`, `saas_metrics_monthly`, `cohort_retention`,
+`cohort_retention_triangle` and `onboarding_progress` (MRR, NRR and GRR to the cent). What differs comes from invoices
+and payments only, because the sample writer writes subscriptions and lets Stripe bill them: Stripe invoices each
+period itself and charges the card at once, so the sample's late and failed payments, its tax and its one-off fees
+are not there. That moves the health score's financial component (and no other component) and, through it,
+`account_health_weekly`, `churn_risk_alerts`, `cs_tasks`, `automation_audiences`, the health columns of `dim_accounts`,
+`renewal_pipeline` and `csm_book_of_business`, and `health_score_backtest`. Subscription ids are Stripe's (`sub_...`).
 
 **Tried against localstripe** (`make run-stripe`, the tests): localstripe has plans but no prices (the connector
-reads plans, and prices where the server has them), no coupons on subscriptions, tiers, metered usage or paused
-collection (those rules are tested on objects in the API's documented shapes), and no passing time: the project's
-`dagster_project/devtools/stripe_server.py` adds Stripe's test clocks to it (one clock for the server): renewals are
-invoiced, trials end and cancellations at period end take effect as the clock moves.
+reads plans, and prices where the server has them), no tiers, metered usage or paused collection (those rules are
+tested on objects in the API's documented shapes: `tests/test_stripe_semantics.py`), and no passing time. The
+project's `dagster_project/devtools/stripe_server.py` adds what the connector needs, as Stripe's API reference
+describes it: test clocks (one clock for the server: renewals are invoiced, trials end and cancellations at period
+end take effect as the clock moves), `customer.subscription.updated` events, discounts on subscriptions
+(`discounts=[{"coupon": ...}]`, ids expandable, taken off invoice totals), `pending=true` on invoice items, and
+Stripe's proration of a change (localstripe credits every earlier invoice in full, which turns positive after a
+second change).
 
 """
 

@@ -226,18 +226,33 @@ def _catalog(reader: StripeReader) -> Catalog:
     )
 
 
-def _accounts(reader: StripeReader, events: list[dict], crm: Mapping[str, str] | None = None) -> dict[str, str | None]:
-    """Stripe customer id -> account id: the customer's metadata key first, else the CRM account that holds
-    the customer's id (`accounts.stripe_customer_id`); deleted customers included (from their events)."""
-    accounts: dict[str, str | None] = dict(crm or {})
-    for event in events:  # a deleted customer is no longer listed; its event still carries it
-        obj = (event.get("data") or {}).get("object") or {}
-        if obj.get("object") == "customer":
-            accounts[obj["id"]] = (obj.get("metadata") or {}).get(reader.config.account_key) or accounts.get(obj["id"])
-    for customer in reader.customers():
-        key = customer["id"]
-        accounts[key] = (customer.get("metadata") or {}).get(reader.config.account_key) or accounts.get(key)
-    return accounts
+class Accounts:
+    """Stripe customer id -> account id: the customer's metadata key first, else the CRM account that holds the
+    customer's id (`accounts.stripe_customer_id`); deleted customers too (from their events). A full sync lists
+    every customer; an incremental one retrieves only the customers of what it reads again (a sync's cost
+    follows what changed, not the size of the account)."""
+
+    def __init__(self, reader: StripeReader, events: list[dict], crm: Mapping[str, str] | None, full: bool) -> None:
+        self.reader, self.crm = reader, dict(crm or {})
+        self.known: dict[str, str | None] = {}
+        for event in events:  # a deleted customer is no longer listed; its event still carries it
+            obj = (event.get("data") or {}).get("object") or {}
+            if obj.get("object") == "customer":
+                self.known[obj["id"]] = self._of(obj)
+        if full:
+            for customer in reader.customers():
+                self.known[customer["id"]] = self._of(customer)
+
+    def _of(self, customer: Mapping[str, Any]) -> str | None:
+        return (customer.get("metadata") or {}).get(self.reader.config.account_key) or self.crm.get(customer["id"])
+
+    def get(self, customer_id: str) -> str | None:
+        if customer_id not in self.known:
+            found = self.reader.retrieve("customers", customer_id) if customer_id else None
+            self.known[customer_id] = (
+                self._of(found) if found and not found.get("deleted") else self.crm.get(customer_id)
+            )
+        return self.known[customer_id]
 
 
 def crm_stripe_ids(conn: duckdb.DuckDBPyConnection, accounts: Table) -> dict[str, str]:
@@ -263,7 +278,7 @@ def crm_stripe_ids(conn: duckdb.DuckDBPyConnection, accounts: Table) -> dict[str
     return {customer: ids[0] for customer, ids in rows}
 
 
-def _account_of(accounts: Mapping[str, str | None], customer: Any, unmatched: set[str]) -> str | None:
+def _account_of(accounts: Accounts, customer: Any, unmatched: set[str]) -> str | None:
     customer_id = ident(customer)
     account = accounts.get(customer_id or "")
     if not account:
@@ -335,7 +350,7 @@ def subscription_rows(
 ) -> Rows:
     known = known or {}
     catalog = _catalog(reader)
-    accounts = _accounts(reader, events, crm)
+    accounts = Accounts(reader, events, crm, scope.subscriptions is None)
     out = Rows("subscriptions")
     subs = _subscriptions_in(reader, scope)
     if scope.subscriptions is None:
@@ -380,7 +395,7 @@ def subscription_rows(
 
 
 def invoice_rows(reader: StripeReader, scope: Scope, events: list[dict], crm: Mapping[str, str] | None = None) -> Rows:
-    accounts = _accounts(reader, events, crm)
+    accounts = Accounts(reader, events, crm, scope.subscriptions is None)
     out = Rows("invoices")
     for invoice in _invoices_in(reader, scope):
         row = invoice_row(invoice, None)
@@ -391,15 +406,16 @@ def invoice_rows(reader: StripeReader, scope: Scope, events: list[dict], crm: Ma
 
 
 def payment_rows(reader: StripeReader, scope: Scope, events: list[dict], crm: Mapping[str, str] | None = None) -> Rows:
-    accounts = _accounts(reader, events, crm)
+    accounts = Accounts(reader, events, crm, scope.subscriptions is None)
     out = Rows("payments")
     invoices = {i["id"]: i for i in (reader.invoices() if scope.invoices is None else _invoices_in(reader, scope))}
     by_intent = {ident(i.get("payment_intent")): i["id"] for i in invoices.values() if i.get("payment_intent")}
     charged: set[str] = set()
-    charges = reader.charges()
-    if scope.charges is not None:
-        wanted = scope.charges | {c["id"] for c in charges if ident(c.get("invoice")) in invoices}
-        charges = [c for c in charges if c["id"] in wanted]
+    if scope.charges is None:
+        charges = reader.charges()
+    else:  # the charges the events name and those of the invoices read again, each retrieved
+        wanted = scope.charges | {ident(i.get("charge")) for i in invoices.values() if ident(i.get("charge"))}
+        charges = [c for c in (reader.retrieve("charges", cid) for cid in sorted(wanted)) if c is not None]
     for charge in charges:
         invoice_id = ident(charge.get("invoice")) or by_intent.get(ident(charge.get("payment_intent")))
         if not invoice_id:
