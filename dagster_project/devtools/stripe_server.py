@@ -64,6 +64,7 @@ def install() -> Any:
 
     resources.time = CLOCK  # the module's `time.time()` reads the clock
     resources.Store.dump_to_disk = lambda self: None
+    _index_store(resources)
 
     def current_period(self: Any) -> dict[str, int]:
         sub = resources.Subscription._api_retrieve(self._subscription) if self._subscription else None
@@ -172,7 +173,7 @@ def install() -> Any:
     def subscription_update(self: Any, **data: Any) -> None:
         old = self.items._list[0]
         old_plan, old_quantity, period = old.plan, old.quantity, old._current_period()
-        pending = {k for k in resources.store if k.startswith("invoiceitem:")}
+        pending = set(resources.store_by_type.get("invoiceitem", {}))
         original_update(self, **data)
         new = self.items._list[0]
         if new is not old:
@@ -215,7 +216,7 @@ def _stripe_prorations(
     dated from the change to the end of the current period: the unused time of the old plan and quantity
     (negative) and the remaining time of the new ones (positive), each with its plan and quantity.
     """
-    for key in [k for k in resources.store if k.startswith("invoiceitem:") and k not in pending]:
+    for key in [k for k in resources.store_by_type.get("invoiceitem", {}) if k not in pending]:
         item = resources.store[key]
         if item.subscription == sub.id and item.description == "Unused time":
             del resources.store[key]
@@ -239,6 +240,33 @@ def _stripe_prorations(
         item.quantity = int(quantity)
 
 
+def _index_store(resources: Any) -> None:
+    """Keep the store's objects by type: localstripe lists a type by scanning the whole store, once per page
+    and once per invoice (for pending items), which is quadratic in the objects held (hours at 5,000
+    customers)."""
+    by_type: dict[str, dict[str, Any]] = {}
+
+    def setitem(self: Any, key: str, value: Any) -> None:
+        dict.__setitem__(self, key, value)
+        by_type.setdefault(key.split(":", 1)[0], {})[key] = value
+
+    def delitem(self: Any, key: str) -> None:
+        dict.__delitem__(self, key)
+        by_type.get(key.split(":", 1)[0], {}).pop(key, None)
+
+    def list_all(cls: Any, url: Any, limit: Any = None, starting_after: Any = None, **kwargs: Any) -> Any:
+        if kwargs:
+            raise resources.UserError(400, "Unexpected " + ", ".join(kwargs.keys()))
+        found = resources.List(url, limit=limit, starting_after=starting_after)
+        found._list = list(by_type.get(cls.object, {}).values())  # insertion order, as the store's
+        return found
+
+    resources.Store.__setitem__ = setitem
+    resources.Store.__delitem__ = delitem
+    resources.StripeObject._api_list_all = classmethod(list_all)
+    resources.store_by_type = by_type
+
+
 def _expand_id_list(resources: Any, obj: Any, path: list[str]) -> None:
     if isinstance(obj, list):
         for item in obj:
@@ -260,8 +288,8 @@ def advance(resources: Any, target: int) -> None:
     if CLOCK.frozen is None or target < CLOCK.frozen:
         raise resources.UserError(400, "a test clock only moves forward")
     queue: list[tuple[int, str]] = []
-    for key, obj in list(resources.store.items()):
-        if key.startswith("subscription:") and obj.status in ("active", "trialing", "past_due", "unpaid"):
+    for obj in list(resources.store_by_type.get("subscription", {}).values()):
+        if obj.status in ("active", "trialing", "past_due", "unpaid"):
             boundary = _next_boundary(obj)
             if boundary is not None and boundary <= target:
                 heapq.heappush(queue, (boundary, obj.id))
