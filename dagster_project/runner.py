@@ -20,8 +20,9 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TextIO
 
-from dagster import AssetCheckSeverity, DagsterEventType, DagsterInstance
+from dagster import AssetCheckSeverity, DagsterEventType, DagsterInstance, DagsterRunStatus, RunsFilter
 
+from dagster_project.defs.automation.failure_report import failure_paragraph
 from dagster_project.lib.children import end_leftovers
 from dagster_project.lib.publish import PUBLISHED_FILE
 from dagster_project.lib.quality import report_dir, report_index
@@ -75,6 +76,58 @@ def release_abandoned_runs(instance: DagsterInstance) -> list[str]:
             instance.event_log_storage.free_concurrency_slots_for_run(run_id)
             released.append(run_id)
     return released
+
+
+def runs_in_progress(instance: DagsterInstance) -> list:
+    """Other runs of the warehouse job that are going on now: `csw run`s whose process lives, and runs the
+    daemon or the UI launched (Dagster's run monitoring ends those whose worker died)."""
+    runs = instance.get_runs(
+        filters=RunsFilter(
+            job_name="warehouse_job",
+            statuses=[DagsterRunStatus.STARTING, DagsterRunStatus.STARTED, DagsterRunStatus.CANCELING],
+        )
+    )
+    alive = []
+    for run in runs:
+        pid = run.tags.get(PID_TAG)
+        if pid is None or (int(pid) != os.getpid() and _alive(int(pid))):
+            alive.append(run)
+    return alive
+
+
+def wait_for_other_runs(instance: DagsterInstance, every: float = 2.0) -> list[str]:
+    """Wait until no other warehouse run is going on (the schedule, the landing sensor, a person): two runs
+    at once would only queue on DuckDB's single writer. Returns the ids of the runs waited for."""
+    waited: list[str] = []
+    while others := runs_in_progress(instance):
+        for run in others:
+            if run.run_id not in waited:
+                waited.append(run.run_id)
+                source = f"csw run, pid {run.tags[PID_TAG]}" if PID_TAG in run.tags else "launched by Dagster"
+                print(f"  waiting for run {run.run_id[:8]} ({source}), already going on", flush=True)
+        time.sleep(every)
+    return waited
+
+
+def nothing_new_since(settings: Settings, waited: list[str], as_of: date) -> str | None:
+    """After waiting for another run: the version it published, if that run took in every landing file for
+    this same as-of date and no source other than files is read (Stripe, PostgreSQL can change any time)."""
+    from dagster_project.lib.extract import files_not_loaded
+    from dagster_project.lib.publish import current_log
+
+    if settings.stripe_api_key or settings.pg_url or not settings.warehouse_path.exists():
+        return None
+    log = current_log(settings.publish_dir)
+    if not log or log[-1]["run_id"] not in waited or str(log[-1]["as_of_date"]) != as_of.isoformat():
+        return None
+    import duckdb
+
+    conn = duckdb.connect(str(settings.warehouse_path), config=settings.duckdb_config())
+    try:
+        new = files_not_loaded(conn, settings.landing_dir)
+    finally:
+        conn.close()
+    return None if new else str(log[-1]["version_id"])
 
 
 class StageReporter:
@@ -230,6 +283,16 @@ def run(settings: Settings, as_of: date | None = None, full_refresh: bool = Fals
         print(f"  released the DuckDB pool slot of run {released}, whose process is gone (killed or crashed)")
     for leftover in end_leftovers(settings.children_dir):
         print(f"  {leftover}")
+    waited = wait_for_other_runs(instance)
+    if waited and not full_refresh:
+        version = nothing_new_since(settings, waited, as_of)
+        if version is not None:
+            print(
+                f"Nothing new: run {waited[-1][:8]}, which this run waited for, took in every landing file and "
+                f"published version {version} as of {as_of}; nothing to publish."
+            )
+            return 0
+        print(f"  run(s) {', '.join(r[:8] for r in waited)} finished; this run goes on", flush=True)
     started = time.perf_counter()
     with logs_to(log_path) as out:
         from dagster_project.definitions import defs
@@ -237,7 +300,7 @@ def run(settings: Settings, as_of: date | None = None, full_refresh: bool = Fals
 
         job = defs().resolve_job_def("warehouse_job")
         prewarm(settings.children_dir)  # GX's import overlaps the extracts instead of delaying the first quality gate
-        with StageReporter(instance, run_id, out, started) as reporter:
+        with StageReporter(instance, run_id, out, started):
             result = job.execute_in_process(
                 instance=instance,
                 run_id=run_id,
@@ -260,43 +323,9 @@ def run(settings: Settings, as_of: date | None = None, full_refresh: bool = Fals
             + (f"; quality report: {report}" if report.exists() else "")
         )
         return 0
-    print("\n" + failure_paragraph(result, reporter.events))
+    print("\n" + failure_paragraph(result.all_events))
     if report.exists():
         print(f"data-quality report (Great Expectations Data Docs): {report}")
     if log_path:
         print(f"full log: {log_path}")
     return 1
-
-
-def failure_paragraph(result, events: list) -> str:  # noqa: ANN001 (Dagster's ExecuteInProcessResult)
-    """What failed, on which table or check, the evidence, and what to do; then that nothing was published."""
-    lines = []
-    for e in result.all_events:
-        if e.event_type_value != "ASSET_CHECK_EVALUATION" or e.asset_check_evaluation_data.passed:
-            continue
-        check = e.asset_check_evaluation_data
-        if check.severity == AssetCheckSeverity.WARN:
-            continue
-        lines.append(f"FAILED CHECK {check.asset_key.to_user_string()}:{check.check_name}")
-        if check.description:
-            lines += [f"  {line}" for line in check.description.strip().splitlines()]
-    failures = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
-    # a step that failed every retry ends with "Exceeded max_retries": the reason is its last retry's error
-    retried = {
-        e.step_key: e.event_specific_data.error
-        for e in result.all_events
-        if e.event_type_value == "STEP_UP_FOR_RETRY" and getattr(e.event_specific_data, "error", None) is not None
-    }
-    for e in failures:
-        data = e.event_specific_data
-        user = data.user_failure_data
-        if user is not None and user.description:
-            lines.append(f"step {e.step_key}: {user.description}")
-        elif data.error is not None and not lines:  # an error of ours, not a failed check: say what it was
-            error = retried.get(e.step_key, data.error) if "max_retries" in data.error.message else data.error
-            while error.cause is not None and (error.cls_name or "").startswith(("Dagster", "RetryRequested")):
-                error = error.cause  # Dagster's wrapper says only which op failed; its cause says why
-            lines.append(f"step {e.step_key} raised: {error.message.strip().splitlines()[-1]}")
-    failed = ", ".join(e.step_key for e in failures) or "unknown step"
-    lines.append(f"RUN FAILED at: {failed}; nothing was published by this run (BI still reads the last version).")
-    return "\n".join(lines)

@@ -82,6 +82,9 @@ def ensure_load_tables(conn: duckdb.DuckDBPyConnection) -> None:
             load_id varchar, table_name varchar, file_path varchar, decision varchar, decided_by varchar,
             decided_at timestamptz, reason varchar, failed_checks varchar, failure_detail varchar)"""
     )
+    # the verdict a decision overrode: a retired load that was `accepted` had rows in staging (and may have
+    # reached incremental models in a build that failed): the next build rebuilds in full
+    conn.execute("alter table raw._load_decisions add column if not exists previous_verdict varchar")
 
 
 def ensure_accepted_view(conn: duckdb.DuckDBPyConnection, table: Table) -> None:
@@ -105,6 +108,11 @@ def _loads(conn: duckdb.DuckDBPyConnection, where: str, params: Iterable[object]
         f"select {LOAD_COLUMNS} from raw._load_log where {where} order by loaded_at, file_path", list(params)
     ).fetchall()
     return [Load(*row) for row in rows]
+
+
+def loads_where(conn: duckdb.DuckDBPyConnection, where: str, params: Iterable[object] = ()) -> list[Load]:
+    """The loads a condition on `raw._load_log` selects, oldest first."""
+    return _loads(conn, where, params)
 
 
 def pending_loads(conn: duckdb.DuckDBPyConnection, table: str) -> list[Load]:
@@ -158,11 +166,33 @@ class DecisionError(ValueError):
     """A decision that cannot be taken on this load (unknown id, or its state does not allow it)."""
 
 
-def decide(conn: duckdb.DuckDBPyConnection, load_id: str, decision: str, by: str, reason: str) -> Load:
+def _utc_naive(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+def never_published(load: Load, published_through: datetime | None) -> bool:
+    """An accepted load that no publication has read: accepted after the newest acceptance any publication's
+    build read (`publish.published_through`; None: nothing was ever published)."""
+    if load.verdict != "accepted" or load.verdict_at is None:
+        return False
+    return published_through is None or _utc_naive(load.verdict_at) > _utc_naive(published_through)
+
+
+def decide(
+    conn: duckdb.DuckDBPyConnection,
+    load_id: str,
+    decision: str,
+    by: str,
+    reason: str,
+    published_through: datetime | None = datetime.max,
+) -> Load:
     """A person's decision on a load: `accept` it (the failed checks are overridden) or `reject` it for good.
 
     Accepting a load the contract check rejected sends it back to `pending`: its rows that loaded
-    still go through the raw suite on the next run; only the failed check is overridden.
+    still go through the raw suite on the next run; only the failed check is overridden. An accepted load
+    that no publication has read (a dbt test failed on its rows) can be rejected too: `published_through`
+    is the newest acceptance a publication read (None: nothing published; the default: every accepted load
+    counts as published). One a publication has read stays: its records are retracted one by one.
     """
     if decision not in ("accept", "reject"):
         raise DecisionError(f"unknown decision {decision!r}: use accept or reject")
@@ -175,10 +205,11 @@ def decide(conn: duckdb.DuckDBPyConnection, load_id: str, decision: str, by: str
         raise DecisionError(f"load id {load_id!r} names loads of several tables; decide on them one table at a time")
     load = found[0]
     allowed = {"accept": ("rejected",), "reject": ("pending", "rejected")}[decision]
-    if any(item.verdict not in allowed for item in found):
+    unpublished = decision == "reject" and all(never_published(item, published_through) for item in found)
+    if not unpublished and any(item.verdict not in allowed for item in found):
         hint = (
-            " To take back rows already published, send a later version of each record with is_deleted = true "
-            "(docs/quality.md)."
+            " A publication has read it (it was accepted before the newest build that published): to take back "
+            "its rows, send a later version of each record with is_deleted = true (docs/quality.md)."
             if load.verdict == "accepted"
             else ""
         )
@@ -195,13 +226,28 @@ def decide(conn: duckdb.DuckDBPyConnection, load_id: str, decision: str, by: str
     return _loads(conn, "load_id = ?", [load_id])[0]
 
 
+def retired_after_acceptance(conn: duckdb.DuckDBPyConnection, since: datetime | None) -> list[str]:
+    """Loads retired since `since` (UTC; None: ever) that had been accepted: their rows may sit in incremental
+    models a failed build wrote, so the next build rebuilds in full."""
+    ensure_load_tables(conn)
+    if since is not None and since.tzinfo is None:
+        since = since.replace(tzinfo=UTC)  # the publish log's times are UTC
+    rows = conn.execute(
+        "select distinct load_id from raw._load_decisions where decision = 'reject' and previous_verdict = 'accepted' "
+        "and (? is null or decided_at > ?)",
+        [since, since],
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
 def _record(conn: duckdb.DuckDBPyConnection, load: Load, decision: str, by: str, reason: str, verdict: str) -> None:
     """Keep a decision (who, when, why, what it overrode) and give the load its new verdict, together."""
     now = datetime.now(UTC)
     conn.execute("begin transaction")
     try:
         conn.execute(
-            "insert into raw._load_decisions values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "insert into raw._load_decisions (load_id, table_name, file_path, decision, decided_by, decided_at, "
+            "reason, failed_checks, failure_detail, previous_verdict) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 load.load_id,
                 load.table_name,
@@ -212,6 +258,7 @@ def _record(conn: duckdb.DuckDBPyConnection, load: Load, decision: str, by: str,
                 reason,
                 load.failed_checks,
                 load.failure_detail,
+                load.verdict,
             ],
         )
         conn.execute(

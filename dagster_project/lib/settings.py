@@ -191,6 +191,9 @@ class Settings:
     def dbt_env(self) -> dict[str, str]:
         """What dbt's `profiles.yml` reads: the environment of every dbt process we start."""
         env = {
+            # absolute: dbt runs in the dbt project's folder, and `csw-dbt` registers itself under the data
+            # folder (children_dir) before dbt starts
+            "CSW_DATA_DIR": str(self.data_dir),
             "CSW_DBT_TARGET": self.dbt_target,
             "CSW_WAREHOUSE_PATH": str(self.warehouse_path),
             "CSW_DBT_THREADS": str(self.dbt_threads),

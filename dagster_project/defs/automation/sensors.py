@@ -18,6 +18,7 @@ from dagster import (
     sensor,
 )
 
+from dagster_project.defs.automation.failure_report import failure_paragraph, webhook_message
 from dagster_project.defs.resources import WarehouseResource
 from dagster_project.lib.extract import landing_files
 
@@ -58,29 +59,39 @@ def notify(message: dict, url: str | None) -> bool:
         return False
 
 
+def _run_events(instance, run_id: str) -> list:  # noqa: ANN001 (Dagster's instance)
+    return [r.dagster_event for r in instance.all_logs(run_id) if r.dagster_event is not None]
+
+
 @failure_hook(required_resource_keys={"warehouse"})
 def report_step_failure(context: HookContext) -> None:
-    """Log a failed step and post it to $CSW_ALERT_WEBHOOK_URL when that is set."""
+    """Log a failed step and post it to $CSW_ALERT_WEBHOOK_URL when that is set: the same paragraph `csw run`
+    prints (the failed check, the table, the loads, sample rows, the `csw loads` command), cut when long."""
     error = context.op_exception
-    message = {
-        "text": f"cs-warehouse: step {context.step_key} of run {context.run_id} failed",
-        "run_id": context.run_id,
-        "job": context.job_name,
-        "step": context.step_key,
-        "error": str(error).splitlines()[0] if error else None,
-    }
-    context.log.error(message["text"] + (f": {message['error']}" if message["error"] else ""))
+    title = f"cs-warehouse: step {context.step_key} of run {context.run_id} failed"
+    message = webhook_message(
+        title,
+        failure_paragraph(_run_events(context.instance, context.run_id)),
+        run_id=context.run_id,
+        job=context.job_name,
+        step=context.step_key,
+        error=str(error).splitlines()[0] if error else None,
+    )
+    context.log.error(title + (f": {message['error']}" if message["error"] else ""))
     notify(message, context.resources.warehouse.settings.alert_webhook_url)
 
 
 @run_failure_sensor(default_status=DefaultSensorStatus.STOPPED)
 def run_failure_report(context: RunFailureSensorContext, warehouse: WarehouseResource) -> None:
-    """For runs launched by the daemon (schedule, sensor, UI): one message per failed run."""
-    message = {
-        "text": f"cs-warehouse: run {context.dagster_run.run_id} of {context.dagster_run.job_name} failed",
-        "run_id": context.dagster_run.run_id,
-        "job": context.dagster_run.job_name,
-        "error": context.failure_event.message,
-    }
-    context.log.error(message["text"])
+    """For runs launched by the daemon (schedule, sensor, UI): one message per failed run, the same paragraph."""
+    run = context.dagster_run
+    title = f"cs-warehouse: run {run.run_id} of {run.job_name} failed"
+    message = webhook_message(
+        title,
+        failure_paragraph(_run_events(context.instance, run.run_id)),
+        run_id=run.run_id,
+        job=run.job_name,
+        error=context.failure_event.message,
+    )
+    context.log.error(title)
     notify(message, warehouse.settings.alert_webhook_url)

@@ -1,0 +1,59 @@
+"""Two runs at once (the schedule, the landing sensor, a person): the second says it waits for the first, and
+when the first took in every file for the same as-of date, publishes nothing new and says so."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from dagster_project.generator import GeneratorOptions, generate
+from tests.helpers import CSW, REPO, pipeline_env, run_csw
+
+AS_OF = date(2026, 11, 15)
+
+
+def _versions(data: Path) -> list[str]:
+    conn = duckdb.connect(str(data / "published" / "marts.duckdb"), read_only=True)
+    try:
+        return [r[0] for r in conn.execute("select version_id from _publish_log order by published_at").fetchall()]
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    generate(tmp_path / "landing", GeneratorOptions(accounts=12, months=6, seed=5, as_of=AS_OF))
+    return tmp_path
+
+
+def test_the_second_run_waits_and_publishes_nothing_new(data_dir: Path) -> None:
+    env = pipeline_env(data_dir)
+    first = subprocess.Popen(
+        [CSW, "run", "--as-of", AS_OF.isoformat()],
+        env=env,
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not list((data_dir / "logs").glob("*.log")) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        time.sleep(3)  # the first run is under way (its Dagster run has started)
+        second = run_csw(["run", "--as-of", AS_OF.isoformat()], env)
+        out_first = first.communicate(timeout=600)[0]
+    finally:
+        if first.poll() is None:
+            first.kill()
+    assert first.returncode == 0, out_first[-3000:]
+    out = second.stdout + second.stderr
+    assert second.returncode == 0, out[-3000:]
+    assert "waiting for run" in out, out[-3000:]
+    assert "Nothing new" in out and "nothing to publish" in out, out[-3000:]
+    assert len(_versions(data_dir)) == 1, "the second run published again"
