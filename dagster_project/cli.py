@@ -160,17 +160,27 @@ def cmd_loads_list(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_loads_decide(args: argparse.Namespace, settings: Settings) -> int:
     import getpass
 
-    from dagster_project.lib.loads import DecisionError, decide
+    from dagster_project.lib.loads import DecisionError, decide, ensure_load_tables
+    from dagster_project.lib.publish import published_through
 
     by = args.by or getpass.getuser()
+    through = published_through(settings.publish_dir)
     conn = _warehouse(settings, read_only=False)
     try:
-        load = decide(conn, args.load_id, args.decision, by, args.reason)
+        ensure_load_tables(conn)
+        accepted_before = conn.execute("select verdict from raw._load_log where load_id = ?", [args.load_id]).fetchone()
+        load = decide(conn, args.load_id, args.decision, by, args.reason, published_through=through)
     except DecisionError as e:
         print(f"csw loads {args.decision}: {e}", file=sys.stderr)
         return 1
     finally:
         conn.close()
+    if load.verdict == "retired" and accepted_before and accepted_before[0] == "accepted":
+        print(
+            f"{load.label} retired for good. It had been accepted and no publication had read it: its rows leave "
+            f"staging, and the next run rebuilds incremental models in full. Recorded: {by}, {args.reason!r}."
+        )
+        return 0
     what = {
         "retired": "retired for good: its rows will never reach a model; it no longer blocks runs",
         "accepted": "accepted: its rows reach staging on the next run (recorded in _publish_log)",

@@ -223,3 +223,39 @@ def test_failed_dbt_test_names_the_file_and_line_until_the_record_is_corrected(w
     )
     code, out = run(workspace, "run", "--as-of", "2026-11-17")
     assert code == 0, out[-4000:]
+
+
+def test_a_load_no_publication_has_read_can_be_rejected(workspace: Path) -> None:
+    """A staging test fails on rows of a load accepted after the last publication was built: the failure says no
+    publication has read it and how to reject it; `csw loads reject` retires it (recorded like any verdict), and
+    the next run publishes without its rows, rebuilding in full. A load a publication has read is still refused
+    (test_decisions_are_refused_when_they_make_no_sense)."""
+    from tests.test_quality_gate import invoice_csv
+
+    before = sha(workspace / "published" / "marts.duckdb")
+    invoice_csv(workspace, status="weird")
+    code, out = run(workspace)
+    assert code == 1, out[-4000:]
+    assert "no publication has read them" in out, out[-4000:]
+    load_id = rejected_load_id(out)
+    assert sha(workspace / "published" / "marts.duckdb") == before
+    code, out = run(workspace, "loads", "reject", load_id, "--reason", "unknown invoice status from billing")
+    assert code == 0 and "no publication had read it" in out, out
+    code, out = run(workspace)
+    assert code == 0, out[-4000:]
+    conn = duckdb.connect(str(workspace / "warehouse.duckdb"), read_only=True)
+    try:
+        decision = conn.execute(
+            "select decision, previous_verdict from raw._load_decisions where load_id = ?", [load_id]
+        ).fetchall()
+        schema = conn.execute(
+            "select schema_name from duckdb_views() where view_name = 'stg_billing__invoices' union all "
+            "select schema_name from duckdb_tables() where table_name = 'stg_billing__invoices'"
+        ).fetchone()[0]
+        rows = conn.execute(
+            f"select count(*) from {schema}.stg_billing__invoices where _load_id = ?", [load_id]
+        ).fetchone()
+    finally:
+        conn.close()
+    assert decision == [("reject", "accepted")] and rows == (0,)
+    assert sha(workspace / "published" / "marts.duckdb") != before

@@ -11,30 +11,67 @@ Plain Python: no Dagster imports.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import duckdb
+
+from dagster_project.lib.loads import loads_where, never_published
 
 SAMPLE_ROWS = 5
 LINEAGE = ("_load_id", "_source_file", "_source_line")
 
 
 def describe_failed_tests(
-    run_results: Mapping[str, Any], manifest: Mapping[str, Any], warehouse: Path, duckdb_config: dict[str, str]
+    run_results: Mapping[str, Any],
+    manifest: Mapping[str, Any],
+    warehouse: Path,
+    duckdb_config: dict[str, str],
+    published_through: datetime | None = datetime.max,
 ) -> list[str]:
-    """One paragraph per failed or errored test, with sample rows; empty if none failed."""
+    """One paragraph per failed or errored test, with sample rows; empty if none failed. `published_through`
+    (publish.published_through) tells loads no publication has read, which can simply be rejected."""
     failed = [r for r in run_results.get("results", []) if r["unique_id"].startswith("test.") and r["status"] == "fail"]
     if not failed:
         return []
     conn = duckdb.connect(str(warehouse), read_only=True, config=duckdb_config)
     try:
-        return [_describe(conn, result, manifest) for result in failed]
+        return [_describe(conn, result, manifest, published_through) for result in failed]
     finally:
         conn.close()
 
 
-def _describe(conn: duckdb.DuckDBPyConnection, result: Mapping[str, Any], manifest: Mapping[str, Any]) -> str:
+def _what_to_do(conn: duckdb.DuckDBPyConnection, load_ids: list[str], published_through: datetime | None) -> str:
+    """Which case applies: loads no publication has read are rejected whole; published ones are corrected."""
+    found = loads_where(conn, "load_id in (" + ", ".join("?" for _ in load_ids) + ")", load_ids) if load_ids else []
+    fresh = sorted({load.load_id for load in found if never_published(load, published_through)})
+    published = sorted({load.load_id for load in found} - set(fresh))
+    lines = []
+    if fresh:
+        lines.append(
+            f"  What to do: load(s) {', '.join(fresh)} were accepted after the last publication was built, so no "
+            f"publication has read them: retire each with `csw loads reject {fresh[0]} --reason '...'` (its rows "
+            "leave staging; the next run rebuilds incremental models in full), or send a corrected version of each "
+            "record (a new file, later updated_at) or retract it (is_deleted = true); then run again "
+            "(docs/quality.md, 'When a run fails')."
+        )
+    if published or not found:
+        lines.append(
+            f"  What to do{' for ' + ', '.join(published) if published and fresh else ''}: "
+            "these rows come from accepted loads a publication has read; send a corrected version of each record "
+            "(a new file, later updated_at) or retract it (is_deleted = true), then run again (docs/quality.md, "
+            "'When a run fails')."
+        )
+    return "\n".join(lines)
+
+
+def _describe(
+    conn: duckdb.DuckDBPyConnection,
+    result: Mapping[str, Any],
+    manifest: Mapping[str, Any],
+    published_through: datetime | None = datetime.max,
+) -> str:
     node = manifest["nodes"].get(result["unique_id"], {})
     name = node.get("name", result["unique_id"])
     lines = [f"test {name} failed ({result.get('message') or 'failing rows'}):"]
@@ -50,10 +87,8 @@ def _describe(conn: duckdb.DuckDBPyConnection, result: Mapping[str, Any], manife
     if lineage:
         lines.append("  from (load, file, line):")
         lines += [f"  {_row(cols, row)}" for cols, row in lineage]
-        lines.append(
-            "  What to do: these rows come from accepted loads; send a corrected version of each record (a new file, "
-            "later updated_at) or retract it (is_deleted = true), then run again (docs/quality.md, 'When a run fails')."
-        )
+        load_ids = sorted({str(row[cols.index("_load_id")]) for cols, row in lineage})
+        lines.append(_what_to_do(conn, load_ids, published_through))
     return "\n".join(lines)
 
 

@@ -196,7 +196,23 @@ def prune(publish_dir: Path, keep: int) -> None:
 
 
 def current_log(publish_dir: Path) -> list[dict]:
-    path = publish_dir / PUBLISHED_FILE
+    return _log_of(publish_dir / PUBLISHED_FILE)
+
+
+def published_through(publish_dir: Path) -> datetime | None:
+    """The newest load acceptance any publication on record may have read (UTC, naive); None if nothing was
+    ever published. A load accepted later has reached no publication. The current file's log and the newest
+    kept version's are read (after a rollback the newer one still counts: BI saw it); an entry from before
+    `checked_through` existed counts up to its publish time."""
+    logs = current_log(publish_dir)
+    newest = list_versions(publish_dir)[-1:]
+    if newest:
+        logs += _log_of(publish_dir / "versions" / newest[0] / PUBLISHED_FILE)
+    marks = [e.get("checked_through") or e.get("published_at") for e in logs]
+    return max((m for m in marks if m is not None), default=None)
+
+
+def _log_of(path: Path) -> list[dict]:
     if not path.exists():
         return []
     conn = duckdb.connect(str(path), read_only=True)

@@ -26,8 +26,9 @@ from dagster_project.lib.dbt_project import (
     row_counts,
 )
 from dagster_project.lib.lake import import_marts, sync_raw
+from dagster_project.lib.loads import retired_after_acceptance
 from dagster_project.lib.marts import mart_names
-from dagster_project.lib.publish import checked_through
+from dagster_project.lib.publish import checked_through, current_log, published_through
 from dagster_project.lib.run_context import FULL_REFRESH_TAG, resolve_as_of
 
 _settings = load_settings()
@@ -99,6 +100,15 @@ def warehouse_dbt_assets(
     # the step (never at import). The as-of date is an env var, not `--vars`: a changed var makes dbt
     # re-parse the whole project, a changed env var only the files that read it.
     full_refresh = context.run.tags.get(FULL_REFRESH_TAG) == "true"
+    if not full_refresh:
+        # an accepted load retired since the last publication may have rows in incremental models that a
+        # failed build wrote: rebuild them (and check every row) once
+        log = current_log(settings.publish_dir)
+        with warehouse.connect() as conn:
+            retired = retired_after_acceptance(conn, log[-1]["published_at"] if log else None)
+        if retired:
+            context.log.info(f"full rebuild: accepted load(s) {', '.join(retired)} retired since the last publication")
+            full_refresh = True
     # Key checks that hold row by row look only at rows accepted after what the current publication's
     # build read (dbt/macros/test_unique_since.sql); a full refresh checks every row.
     through = None if full_refresh else checked_through(settings.publish_dir, settings.engine)
@@ -146,7 +156,11 @@ def warehouse_dbt_assets(
             []  # the failing rows are in Spark: dbt's message names the test, its compiled SQL is in target/
             if spark
             else describe_failed_tests(
-                run_results, invocation.get_artifact("manifest.json"), settings.warehouse_path, settings.duckdb_config()
+                run_results,
+                invocation.get_artifact("manifest.json"),
+                settings.warehouse_path,
+                settings.duckdb_config(),
+                published_through(settings.publish_dir),
             )
         )
         raise Failure(
