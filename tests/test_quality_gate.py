@@ -166,6 +166,11 @@ def test_fault_fails_the_run_and_publishes_nothing(workspace: Path, fault: str, 
     assert sha(published) == before
     assert "published__marts" not in [line for line in out.splitlines() if "STEP_SUCCESS" in line]
     assert any(m["step"] in ("raw_quality_checks", check.split(":")[0].replace("/", "__")) for m in received), received
+    # the person on call reads what the console says: the check, the evidence, what to do
+    posted = next(m["text"] for m in received if f"FAILED CHECK {check}" in m["text"])
+    assert evidence in posted and "RUN FAILED" in posted, posted
+    if check.startswith("raw/"):
+        assert "csw loads reject" in posted and "csw loads accept" in posted, posted
     # The verdict sticks: the same run again, nothing changed, fails at the same check with the same evidence.
     proc = run_csw(["run", "--as-of", as_of], pipeline_env(workspace))
     out = proc.stdout + proc.stderr

@@ -124,6 +124,18 @@ def landing_files(landing: Path) -> dict[str, str]:
     return files
 
 
+def files_not_loaded(conn: duckdb.DuckDBPyConnection, landing: Path) -> list[str]:
+    """Landing files the load log does not know by path, size and modification time (what a run would read)."""
+    ensure_load_tables(conn)
+    known = {
+        (path, f"{size}:{mtime}")
+        for path, size, mtime in conn.execute(
+            "select file_path, file_size, file_mtime_ns from raw._load_log where file_size is not null"
+        ).fetchall()
+    }
+    return [path for path, fingerprint in landing_files(landing).items() if (path, fingerprint) not in known]
+
+
 def discover(landing_dir: Path, table: Table) -> list[Path]:
     base = landing_dir / table.source / table.name
     if not base.is_dir():
