@@ -207,6 +207,19 @@ def cmd_rollback(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_rebuild(args: argparse.Namespace, settings: Settings) -> int:
+    from dagster_project.lib.lake import rebuild_raw
+
+    try:
+        rebuilt = rebuild_raw(settings.warehouse_path, settings.lake_dir, settings.duckdb_config())
+    except RuntimeError as e:
+        print(f"csw rebuild: {e}", file=sys.stderr)
+        return 1
+    print(f"rebuilt {settings.warehouse_path} from {settings.lake_dir}: {rebuilt.summary()}.")
+    print("Next: `csw run` builds the models and marts from it.")
+    return 0
+
+
 def cmd_contract(args: argparse.Namespace, settings: Settings) -> int:
     from dagster_project.lib.contract_docs import stale_files, write_files
 
@@ -344,6 +357,15 @@ def build_parser() -> argparse.ArgumentParser:
         description="Atomically replace published/marts.duckdb (and parquet/) with the previous kept version.",
     )
     b.set_defaults(func=cmd_rollback)
+
+    rb = sub.add_parser(
+        "rebuild",
+        help="recreate the build file (warehouse.duckdb) from the lake's raw history",
+        description="Make a new warehouse.duckdb from the lake (CSW_LAKE_DIR): every accepted load's rows and the "
+        "ledger (load log, decisions, quarantined rows, source cursors), as the last run left them. Use it when the "
+        "build file is lost or damaged; it refuses to overwrite one (move it aside first). Then `csw run`.",
+    )
+    rb.set_defaults(func=cmd_rebuild)
     return parser
 
 

@@ -1,14 +1,17 @@
-"""The lake of CSW_ENGINE=spark (docs/scale-out.md): accepted raw rows out as Parquet, built marts back in.
+"""The lake: every accepted load as an immutable Parquet file with the ledger, and Spark's marts back in.
 
     <lake>/raw/<table>/<load_id>.parquet   the rows of one accepted load, lineage columns included
     <lake>/raw/<table>/_columns.json       the columns the files were written with
+    <lake>/raw/_ledger/<table>.parquet     the load log, decisions, quarantined rows and source cursors
     <lake>/marts/<mart>/part-*.parquet     written by Spark (dbt_project.yml, location_root)
     <lake>/seeds/<seed>/part-*.parquet     written by Spark after a build (macros/lake.sql)
 
 The extract, the load verdicts and the raw checks stay in the DuckDB file (they are per-load work
 and the ledger of what was accepted); `sync_raw` mirrors exactly the accepted loads into the lake
-before dbt runs on Spark, and `import_marts` brings the built marts back into the DuckDB file's
-`marts` schema, where the mart checks and the publish step read them as on a DuckDB run.
+before every dbt build (both engines), with a copy of the ledger, so the raw history survives the build
+file: `rebuild_raw` (`csw rebuild`) makes a new build file from the lake alone. On Spark dbt reads the
+lake, and `import_marts` brings the built marts back into the DuckDB file's `marts` schema, where the
+mart checks and the publish step read them as on a DuckDB run.
 """
 
 from __future__ import annotations
@@ -90,8 +93,97 @@ def sync_raw(warehouse_path: Path, lake_dir: Path, duckdb_config: dict[str, str]
                 result.written[name] = len(accepted - present)
             if present - accepted:
                 result.removed[name] = len(present - accepted)
+        _sync_ledger(conn, lake_dir / "raw" / LEDGER_DIR)
     finally:
         conn.close()
+    return result
+
+
+LEDGER_DIR = "_ledger"
+# the ledger: what was loaded from where with which verdict, a person's decisions, quarantined rows, and
+# the cursors of the Stripe and PostgreSQL sources (each written whole, after the loads' files)
+LEDGER = ("_load_log", "_load_decisions", "_quarantine_rows", "_stripe_cursors", "_pg_cursors")
+
+
+def _sync_ledger(conn: duckdb.DuckDBPyConnection, folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    present = {
+        r[0] for r in conn.execute("select table_name from duckdb_tables() where schema_name = 'raw'").fetchall()
+    }
+    for name in LEDGER:
+        if name in present:
+            _write(conn, f"select * from raw.{name}", folder / f"{name}.parquet")
+
+
+@dataclass
+class Rebuilt:
+    rows: dict[str, int] = field(default_factory=dict)  # raw table -> rows restored
+    loads: int = 0  # accepted loads restored
+    forgotten: list[str] = field(default_factory=list)  # loads not accepted: not in the lake
+
+    def summary(self) -> str:
+        return f"{self.loads} accepted loads, {sum(self.rows.values()):,} rows in {len(self.rows)} tables restored" + (
+            f"; {len(self.forgotten)} pending or rejected load(s) left out (their files load again)"
+            if self.forgotten
+            else ""
+        )
+
+
+def rebuild_raw(warehouse_path: Path, lake_dir: Path, duckdb_config: dict[str, str]) -> Rebuilt:
+    """A new build file holding the raw layer and its ledger as the lake keeps them (`csw rebuild`).
+
+    The loads' rows come from their Parquet files, the ledger from `_ledger/`. Loads pending or rejected
+    when the lake was last written have no rows there: they are left out of the load log, so their files,
+    if still in the landing folder, are loaded and judged again. Refuses to overwrite a build file."""
+    from dagster_project.lib.extract import META_COLUMNS, ensure_schema
+
+    ledger = lake_dir / "raw" / LEDGER_DIR
+    if warehouse_path.exists():
+        raise RuntimeError(f"{warehouse_path} exists: move it aside first (csw rebuild never overwrites it)")
+    if not (ledger / "_load_log.parquet").exists():
+        raise RuntimeError(f"no raw history in {lake_dir} (no {ledger / '_load_log.parquet'}): nothing to rebuild from")
+    result = Rebuilt()
+    partial = warehouse_path.with_name(f".{warehouse_path.name}.rebuilding")
+    partial.unlink(missing_ok=True)
+    conn = duckdb.connect(str(partial), config=duckdb_config)
+    try:
+        conn.execute("set TimeZone = 'UTC'")
+        for table in TABLES:
+            ensure_schema(conn, table)
+        for name in LEDGER:
+            path = ledger / f"{name}.parquet"
+            if not path.exists():
+                continue
+            exists = conn.execute(
+                "select count(*) from duckdb_tables() where schema_name = 'raw' and table_name = ?", [name]
+            ).fetchone()[0]
+            if exists:
+                conn.execute(f"insert into raw.{name} by name select * from read_parquet({sql_literal(str(path))})")
+            else:
+                conn.execute(f"create table raw.{name} as select * from read_parquet({sql_literal(str(path))})")
+        result.forgotten = [
+            r[0]
+            for r in conn.execute(
+                "select distinct load_id from raw._load_log where verdict in ('pending', 'rejected')"
+            ).fetchall()
+        ]
+        conn.execute("delete from raw._load_log where verdict in ('pending', 'rejected')")
+        for table in TABLES:
+            files = sorted(p for p in (lake_dir / "raw" / table.raw_name).glob("*.parquet") if p.name != EMPTY_FILE)
+            if not files:
+                continue
+            columns = ", ".join(f'"{c}"' for c in [*table.column_names, *(n for n, _ in META_COLUMNS)])
+            listed = "[" + ", ".join(sql_literal(str(f)) for f in files) + "]"
+            conn.execute(
+                f"insert into raw.{table.raw_name} ({columns}) select {columns} "
+                f"from read_parquet({listed}, union_by_name = true)"
+            )
+            result.rows[table.raw_name] = conn.execute(f"select count(*) from raw.{table.raw_name}").fetchone()[0]
+            result.loads += len(files)
+        conn.execute("checkpoint")
+    finally:
+        conn.close()
+    os.replace(partial, warehouse_path)
     return result
 
 

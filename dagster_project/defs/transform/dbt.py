@@ -93,9 +93,10 @@ def warehouse_dbt_assets(
     back into the DuckDB file after a successful build, for the mart checks and publish."""
     settings = warehouse.settings
     spark = settings.engine == "spark"
-    if spark:
-        synced = sync_raw(settings.warehouse_path, settings.lake_dir, settings.duckdb_config())
-        context.log.info(f"lake {settings.lake_dir}: {synced.summary()}")
+    # every accepted load into the lake, with the ledger (both engines): the raw history survives the
+    # build file (`csw rebuild`); on Spark dbt reads it from there
+    synced = sync_raw(settings.warehouse_path, settings.lake_dir, settings.duckdb_config())
+    context.log.info(f"lake {settings.lake_dir}: {synced.summary()}")
     # dagster-dbt hands this process's environment to dbt, so the run's settings go there, here in
     # the step (never at import). The as-of date is an env var, not `--vars`: a changed var makes dbt
     # re-parse the whole project, a changed env var only the files that read it.
