@@ -10,6 +10,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
 
 from dagster_project.generator import GeneratorOptions, generate
 from tests.helpers import CSW, REPO, pipeline_env, run_csw
@@ -25,13 +26,29 @@ def _versions(data: Path) -> list[str]:
         conn.close()
 
 
+def _wait_until_started(home: Path, monkeypatch: pytest.MonkeyPatch, timeout: float = 300) -> None:
+    """Until the first run's Dagster run is under way (what the second run looks for)."""
+    monkeypatch.setenv("DAGSTER_HOME", str(home))  # the instance's dagster.yaml reads it
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if (home / "dagster.yaml").exists() or (home / "history").is_dir():
+            instance = DagsterInstance.from_config(str(home))
+            try:
+                if instance.get_runs(filters=RunsFilter(statuses=[DagsterRunStatus.STARTED])):
+                    return
+            finally:
+                instance.dispose()
+        time.sleep(0.5)
+    raise AssertionError("the first run never started")
+
+
 @pytest.fixture
 def data_dir(tmp_path: Path) -> Path:
     generate(tmp_path / "landing", GeneratorOptions(accounts=12, months=6, seed=5, as_of=AS_OF))
     return tmp_path
 
 
-def test_the_second_run_waits_and_publishes_nothing_new(data_dir: Path) -> None:
+def test_the_second_run_waits_and_publishes_nothing_new(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     env = pipeline_env(data_dir)
     first = subprocess.Popen(
         [CSW, "run", "--as-of", AS_OF.isoformat()],
@@ -42,10 +59,7 @@ def test_the_second_run_waits_and_publishes_nothing_new(data_dir: Path) -> None:
         text=True,
     )
     try:
-        deadline = time.monotonic() + 120
-        while not list((data_dir / "logs").glob("*.log")) and time.monotonic() < deadline:
-            time.sleep(0.2)
-        time.sleep(3)  # the first run is under way (its Dagster run has started)
+        _wait_until_started(data_dir / "dagster_home", monkeypatch)
         second = run_csw(["run", "--as-of", AS_OF.isoformat()], env)
         out_first = first.communicate(timeout=600)[0]
     finally:

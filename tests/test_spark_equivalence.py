@@ -76,9 +76,11 @@ def test_spark_in_a_local_session_publishes_the_same_marts(
 ) -> None:
     spark_run = _run(tmp_path_factory.mktemp("spark"), landing, {"CSW_ENGINE": "spark"})
     _assert_same_marts(duckdb_run, spark_run)
-    # the lake holds every raw table, one Parquet file per accepted load
+    # the lake holds every raw table, one Parquet file per accepted load, and the ledger
     raw = spark_run.data_dir / "lake" / "raw"
-    assert len(list(raw.iterdir())) == 14 and list(raw.glob("crm__accounts/*.parquet"))
+    tables = [p for p in raw.iterdir() if not p.name.startswith("_")]
+    assert len(tables) == 14 and list(raw.glob("crm__accounts/*.parquet"))
+    assert (raw / "_ledger" / "_load_log.parquet").exists()
 
 
 @pytest.fixture(scope="module")

@@ -185,6 +185,14 @@ class StripeReader:
     def events(self, since: datetime) -> list[dict]:
         return self._list("events", self.client.v1.events, created={"gte": int(since.timestamp())})
 
+    def anything_after(self, moment: datetime) -> bool:
+        """Whether Stripe has an event newer than `moment`: one page of one event, not the 30-day window."""
+        page = self._call(
+            "the events list",
+            lambda: self.client.v1.events.list(params={"limit": 1, "created": {"gt": int(moment.timestamp())}}),
+        )
+        return bool(page.data)
+
     def retrieve(self, kind: str, object_id: str) -> dict | None:
         resource = getattr(self.client.v1, kind)
         params = {"expand": ["discounts"]} if kind in ("subscriptions", "invoices") else None
@@ -570,6 +578,9 @@ def sync_stripe_table(
     now = now or datetime.now(UTC)
     last_at, _ = cursor(conn, table)
     full = last_at is None or last_at < now - EVENT_RETENTION
+    if not full and not reader.anything_after(last_at):
+        return result  # nothing happened in Stripe since the last sync: one request (it read the whole
+        # 30-day event window before: 65 s at 5,000 customers against localstripe)
     # every event Stripe keeps, also on a later sync: a subscription read again is rebuilt from the same
     # observations as before (its changes of the last 30 days are placed by their events)
     events = reader.events(now - EVENT_RETENTION)
