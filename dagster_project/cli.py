@@ -168,14 +168,14 @@ def cmd_loads_decide(args: argparse.Namespace, settings: Settings) -> int:
     conn = _warehouse(settings, read_only=False)
     try:
         ensure_load_tables(conn)
-        accepted_before = conn.execute("select verdict from raw._load_log where load_id = ?", [args.load_id]).fetchone()
+        previous = conn.execute("select verdict from raw._load_log where load_id = ?", [args.load_id]).fetchone()
         load = decide(conn, args.load_id, args.decision, by, args.reason, published_through=through)
     except DecisionError as e:
         print(f"csw loads {args.decision}: {e}", file=sys.stderr)
         return 1
     finally:
         conn.close()
-    if load.verdict == "retired" and accepted_before and accepted_before[0] == "accepted":
+    if load.verdict == "retired" and previous and previous[0] == "accepted":
         print(
             f"{load.label} retired for good. It had been accepted and no publication had read it: its rows leave "
             f"staging, and the next run rebuilds incremental models in full. Recorded: {by}, {args.reason!r}."

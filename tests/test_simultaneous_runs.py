@@ -8,22 +8,14 @@ import time
 from datetime import date
 from pathlib import Path
 
-import duckdb
 import pytest
 from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
 
 from dagster_project.generator import GeneratorOptions, generate
 from tests.helpers import CSW, REPO, pipeline_env, run_csw
+from tests.test_publish_resilience import published_run_ids
 
 AS_OF = date(2026, 11, 15)
-
-
-def _versions(data: Path) -> list[str]:
-    conn = duckdb.connect(str(data / "published" / "marts.duckdb"), read_only=True)
-    try:
-        return [r[0] for r in conn.execute("select version_id from _publish_log order by published_at").fetchall()]
-    finally:
-        conn.close()
 
 
 def _wait_until_started(home: Path, monkeypatch: pytest.MonkeyPatch, timeout: float = 300) -> None:
@@ -70,4 +62,4 @@ def test_the_second_run_waits_and_publishes_nothing_new(data_dir: Path, monkeypa
     assert second.returncode == 0, out[-3000:]
     assert "waiting for run" in out, out[-3000:]
     assert "Nothing new" in out and "nothing to publish" in out, out[-3000:]
-    assert len(_versions(data_dir)) == 1, "the second run published again"
+    assert len(published_run_ids(data_dir)) == 1, "the second run published again"

@@ -23,6 +23,15 @@ def load_settings() -> Settings:
     return Settings.from_env()
 
 
+@cache
+def _end_leftovers_once(children_dir: Path) -> None:
+    """A run launched from the UI or the daemon does not pass through `csw run`'s start: a dbt or GX process
+    left by a killed run (which could hold the build file's lock) is ended at the first connection of each
+    process; leftovers are an earlier run's, so once is enough."""
+    for leftover in end_leftovers(children_dir):
+        get_dagster_logger().warning(str(leftover))
+
+
 class WarehouseResource(ConfigurableResource):
     """Every setting, as the variables that build it (shown in the UI); the secrets (the webhook URL, the
     Stripe key) by reference to their variable, so that their values never reach the UI or the run storage."""
@@ -56,10 +65,7 @@ class WarehouseResource(ConfigurableResource):
         """Open, use, close: never hold the file longer than one step needs it."""
         settings = self.settings
         settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
-        # a run launched from the UI or the daemon does not pass through `csw run`'s start: a dbt or GX
-        # process left by a killed run (which could hold the file's lock) is ended here
-        for leftover in end_leftovers(settings.children_dir):
-            get_dagster_logger().warning(str(leftover))
+        _end_leftovers_once(settings.children_dir)
         conn = duckdb.connect(str(settings.warehouse_path), read_only=read_only, config=settings.duckdb_config())
         try:
             yield conn

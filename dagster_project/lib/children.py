@@ -115,11 +115,12 @@ def end_leftovers(registry: Path) -> list[Leftover]:
             path.unlink(missing_ok=True)
             continue
         pid, started = int(entry["pid"]), entry.get("started")
-        if _start_time(pid) is None or _start_time(pid) != started:
+        now = _start_time(pid)
+        if now is None or now != started:
             path.unlink(missing_ok=True)  # it ended (its pid may be another process's now)
             continue
         parent, parent_started = int(entry["parent"]), entry.get("parent_started")
-        if _start_time(parent) is not None and _start_time(parent) == parent_started:
+        if parent_started is not None and _start_time(parent) == parent_started:
             continue  # its run is still going
         tree = _tree(pid)
         for member in tree:

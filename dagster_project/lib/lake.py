@@ -25,7 +25,7 @@ from pathlib import Path
 import duckdb
 
 from dagster_project.contract import TABLES
-from dagster_project.lib.extract import sql_literal
+from dagster_project.lib.extract import META_COLUMNS, ensure_schema, sql_literal
 from dagster_project.lib.loads import ACCEPTED_SCHEMA
 from dagster_project.lib.publish import MARTS_SCHEMA
 
@@ -135,8 +135,6 @@ def rebuild_raw(warehouse_path: Path, lake_dir: Path, duckdb_config: dict[str, s
     The loads' rows come from their Parquet files, the ledger from `_ledger/`. Loads pending or rejected
     when the lake was last written have no rows there: they are left out of the load log, so their files,
     if still in the landing folder, are loaded and judged again. Refuses to overwrite a build file."""
-    from dagster_project.lib.extract import META_COLUMNS, ensure_schema
-
     ledger = lake_dir / "raw" / LEDGER_DIR
     if warehouse_path.exists():
         raise RuntimeError(f"{warehouse_path} exists: move it aside first (csw rebuild never overwrites it)")

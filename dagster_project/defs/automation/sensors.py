@@ -59,8 +59,10 @@ def notify(message: dict, url: str | None) -> bool:
         return False
 
 
-def _run_events(instance, run_id: str) -> list:  # noqa: ANN001 (Dagster's instance)
-    return [r.dagster_event for r in instance.all_logs(run_id) if r.dagster_event is not None]
+def _failure_message(instance, run_id: str, title: str, **fields: object) -> dict:  # noqa: ANN001 (Dagster's instance)
+    """The webhook message of a failed run: the paragraph `csw run` prints, from the run's events."""
+    events = [r.dagster_event for r in instance.all_logs(run_id) if r.dagster_event is not None]
+    return webhook_message(title, failure_paragraph(events), run_id=run_id, **fields)
 
 
 @failure_hook(required_resource_keys={"warehouse"})
@@ -69,10 +71,10 @@ def report_step_failure(context: HookContext) -> None:
     prints (the failed check, the table, the loads, sample rows, the `csw loads` command), cut when long."""
     error = context.op_exception
     title = f"cs-warehouse: step {context.step_key} of run {context.run_id} failed"
-    message = webhook_message(
+    message = _failure_message(
+        context.instance,
+        context.run_id,
         title,
-        failure_paragraph(_run_events(context.instance, context.run_id)),
-        run_id=context.run_id,
         job=context.job_name,
         step=context.step_key,
         error=str(error).splitlines()[0] if error else None,
@@ -86,12 +88,8 @@ def run_failure_report(context: RunFailureSensorContext, warehouse: WarehouseRes
     """For runs launched by the daemon (schedule, sensor, UI): one message per failed run, the same paragraph."""
     run = context.dagster_run
     title = f"cs-warehouse: run {run.run_id} of {run.job_name} failed"
-    message = webhook_message(
-        title,
-        failure_paragraph(_run_events(context.instance, run.run_id)),
-        run_id=run.run_id,
-        job=run.job_name,
-        error=context.failure_event.message,
+    message = _failure_message(
+        context.instance, run.run_id, title, job=run.job_name, error=context.failure_event.message
     )
     context.log.error(title)
     notify(message, warehouse.settings.alert_webhook_url)
