@@ -29,8 +29,21 @@ def cmd_generate(args: argparse.Namespace, settings: Settings) -> int:
     from dagster_project.generator import GeneratorOptions, generate
 
     out = Path(args.out) if args.out else settings.landing_dir
+    from dagster_project.generator.to_vendors import parse_formats
+
+    try:
+        formats = parse_formats(args.format)
+    except ValueError as e:
+        print(f"csw generate: --format: {e}", file=sys.stderr)
+        return 2
     options = GeneratorOptions(
-        accounts=args.accounts, months=args.months, seed=args.seed, as_of=args.as_of, since=args.since
+        accounts=args.accounts,
+        months=args.months,
+        seed=args.seed,
+        as_of=args.as_of,
+        since=args.since,
+        formats=tuple(args.format or ()),
+        native_reference=args.native_reference,
     )
     started = time.perf_counter()
     rows = generate(out, options, progress=None if not args.progress else True)
@@ -38,6 +51,9 @@ def cmd_generate(args: argparse.Namespace, settings: Settings) -> int:
         f"Generated {options.accounts} accounts x {options.months} months (seed {options.seed}, as of {options.as_of}) "
         f"into {out} in {time.perf_counter() - started:.1f} s"
     )
+    if formats:
+        written = ", ".join(f"{source} as {vendor}" for source, vendor in sorted(formats.items()))
+        print(f"  {'native, as carried by' if args.native_reference else 'vendor formats:'} {written}")
     for table, n in rows.items():
         print(f"  {table:<26} {n:>12,} rows")
     if args.to_postgres:
@@ -270,6 +286,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     g.add_argument(
         "--progress", action="store_true", help="show a progress bar (default: on for >= 1000 accounts on a terminal)"
+    )
+    g.add_argument(
+        "--format",
+        action="append",
+        metavar="FORMAT",
+        help="write sources in a vendor's export format: salesforce or hubspot (CRM and CS activities), segment "
+        "(product), zendesk (support); saas = salesforce,segment,zendesk; native (the default) for the rest. "
+        "Repeat or separate with commas. The vendor's ids replace the sample's in every source (docs/sources.md)",
+    )
+    g.add_argument(
+        "--native-reference",
+        action="store_true",
+        help="with --format: write the native contract instead, with the vendors' ids and only what they carry "
+        "(what a run on the vendor files must equal)",
     )
     g.add_argument(
         "--to-postgres",

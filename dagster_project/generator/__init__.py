@@ -11,6 +11,7 @@ from pathlib import Path
 
 from dagster_project.generator.landing import LandingWriter, add_months, month_start
 from dagster_project.generator.simulate import AccountSimulator, emit_reference_data
+from dagster_project.generator.to_vendors import VendorLandingWriter, parse_formats
 from dagster_project.lib.run_context import SAMPLE_MANIFEST as MANIFEST
 
 
@@ -22,6 +23,12 @@ class GeneratorOptions:
     as_of: date = date(2026, 11, 15)
     # write only records that land on or after this date (an incremental drop), into `out` as it is
     since: date | None = None
+    # vendor export formats (salesforce, hubspot, segment, zendesk, or saas for the first, third and fourth);
+    # the sources none of them writes stay native
+    formats: tuple[str, ...] = ()
+    # write the native contract with the chosen vendors' ids and only what they carry (the reference run
+    # the vendor equivalence test compares with)
+    native_reference: bool = False
 
 
 def generate(out: Path, options: GeneratorOptions, progress: bool | None = None) -> dict[str, int]:
@@ -32,7 +39,12 @@ def generate(out: Path, options: GeneratorOptions, progress: bool | None = None)
         shutil.rmtree(out)
     out.mkdir(parents=True, exist_ok=True)
     window_start = add_months(month_start(options.as_of), -(options.months - 1))
-    writer = LandingWriter(out, window_start, options.as_of, options.since)
+    formats = parse_formats(options.formats)
+    writer = (
+        VendorLandingWriter(out, window_start, options.as_of, options.since, formats, options.native_reference)
+        if formats
+        else LandingWriter(out, window_start, options.as_of, options.since)
+    )
     csm_ids = emit_reference_data(writer, max(4, options.accounts // 35), window_start)
     if progress is None:
         progress = options.accounts >= 1000 and sys.stderr.isatty()
@@ -52,6 +64,7 @@ def generate(out: Path, options: GeneratorOptions, progress: bool | None = None)
         **asdict(options),
         "as_of": options.as_of.isoformat(),
         "since": options.since.isoformat() if options.since else None,
+        "formats": formats,
         "rows": dict(sorted(writer.rows_written.items())),
     }
     if options.since is None:  # an incremental drop keeps the manifest of the data it adds to

@@ -16,6 +16,7 @@ until the raw suites judge it. dbt sees accepted loads only.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import shutil
 import uuid
@@ -28,6 +29,13 @@ import duckdb
 
 from dagster_project.contract import Table
 from dagster_project.lib.loads import CONTRACT_CHECK, Load, ensure_accepted_view, ensure_load_tables, retire_removed
+from dagster_project.lib.sources.profiles import (
+    ExportRejected,
+    ProfileReader,
+    is_export_file,
+    lookup_only_folders,
+    readers_for,
+)
 
 FORMAT_BY_SUFFIX = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".parquet": "parquet"}
 META_COLUMNS = (
@@ -37,6 +45,8 @@ META_COLUMNS = (
     ("_loaded_at", "TIMESTAMPTZ"),
 )
 MAX_ISSUES_REPORTED = 20
+# columns of `_incoming` that are not the file's: its line, and a vendor export's record as the vendor wrote it
+HIDDEN = ("_line", "_record")
 
 
 @dataclass
@@ -67,6 +77,8 @@ class LoadResult:
     files_quarantined: int = 0
     rows_loaded: int = 0
     rows_quarantined: int = 0
+    # vendor records a profile reads past on purpose (Segment's anonymous calls)
+    rows_skipped: int = 0
     issues: list[Issue] = field(default_factory=list)
     # rejected loads whose file left the landing folder, retired by this run
     retired: list[Load] = field(default_factory=list)
@@ -117,10 +129,15 @@ def landing_files(landing: Path) -> dict[str, str]:
     """Every extract file in the landing folder with a fingerprint (size and modification time)."""
     files = {}
     if landing.is_dir():
+        # a vendor's lookup-only export (Zendesk organizations) is read by the loads that need it, never loaded
+        lookup_only = lookup_only_folders()
         for p in sorted(landing.glob("*/*/*/*")):
-            if p.is_file() and p.suffix.lower() in FORMAT_BY_SUFFIX:
+            if (p.suffix.lower() in FORMAT_BY_SUFFIX or is_export_file(p)) and p.is_file():
+                rel = p.relative_to(landing)
+                if "/".join(rel.parts[:2]) in lookup_only:
+                    continue
                 stat = p.stat()
-                files[str(p.relative_to(landing))] = f"{stat.st_size}:{stat.st_mtime_ns}"
+                files[str(rel)] = f"{stat.st_size}:{stat.st_mtime_ns}"
     return files
 
 
@@ -141,6 +158,11 @@ def discover(landing_dir: Path, table: Table) -> list[Path]:
     if not base.is_dir():
         return []
     return sorted(p for p in base.glob("*/*") if p.is_file() and p.suffix.lower() in FORMAT_BY_SUFFIX)
+
+
+def source_format(path: Path, reader: ProfileReader | None = None) -> str:
+    """The load log's file_format: csv, jsonl, parquet, or the vendor whose profile read it."""
+    return reader.format if reader is not None else FORMAT_BY_SUFFIX[path.suffix.lower()]
 
 
 def sha256(path: Path) -> str:
@@ -244,7 +266,9 @@ def _json_path(key: str) -> str:
 
 def _check_columns(conn: duckdb.DuckDBPyConnection, table: Table) -> list[str]:
     """Compare the file's columns with the contract; return the contract columns the file lacks (optional ones)."""
-    present = [r[0] for r in conn.execute("select column_name from (describe _incoming)").fetchall() if r[0] != "_line"]
+    present = [
+        r[0] for r in conn.execute("select column_name from (describe _incoming)").fetchall() if r[0] not in HIDDEN
+    ]
     expected = set(table.column_names)
     extra = [c for c in present if c not in expected]
     missing_required = [c for c in table.required_columns if c not in present]
@@ -266,6 +290,8 @@ def _drop_incoming(conn: duckdb.DuckDBPyConnection) -> None:
         "drop view if exists _incoming; drop table if exists _raw_csv; drop table if exists _raw_json; "
         "drop table if exists _lines"
     )
+    with contextlib.suppress(duckdb.Error):
+        conn.unregister("_profile_rows")
 
 
 def _value_checks(table: Table, absent: list[str]) -> list[tuple[str, str, str]]:
@@ -302,7 +328,9 @@ def _row_errors_sql(checks: list[tuple[str, str, str]]) -> str:
 
 def _suspect_records(conn: duckdb.DuckDBPyConnection) -> dict[int, str]:
     """Each suspect row as JSON (its file's columns, not the line number), by line."""
-    cols = [r[0] for r in conn.execute("select column_name from (describe _suspect)").fetchall() if r[0] != "_line"]
+    cols = [r[0] for r in conn.execute("select column_name from (describe _suspect)").fetchall() if r[0] not in HIDDEN]
+    if "_record" in [r[0] for r in conn.execute("select column_name from (describe _suspect)").fetchall()]:
+        return dict(conn.execute("select _line, _record from _suspect").fetchall())
     record = "struct_pack(" + ", ".join(f'"{c}" := "{c}"' for c in cols) + ")"
     return dict(conn.execute(f"select _line, cast(to_json({record}) as varchar) from _suspect").fetchall())
 
@@ -355,11 +383,24 @@ def load_file(
     loaded_at: datetime,
     run_id: str | None = None,
     also_in_transaction: Sequence[tuple[str, list]] = (),
+    reader: ProfileReader | None = None,
 ) -> tuple[int, int, list[Issue]]:
-    """Load one file as one load; `also_in_transaction` (SQL, parameters) commit with it or not at all."""
+    """Load one file as one load; `also_in_transaction` (SQL, parameters) commit with it or not at all.
+
+    `reader`: a vendor export read through its profile (`lib/sources/profiles.py`) instead of a native file.
+    """
     path, rel = source.path, source.rel
-    fmt = FORMAT_BY_SUFFIX[path.suffix.lower()]
-    read_issues = _read_into_incoming(conn, path, fmt, rel)
+    fmt = source_format(path, reader)
+    if reader is None:
+        read_issues = _read_into_incoming(conn, path, fmt, rel)
+    else:
+        _drop_incoming(conn)
+        try:
+            read_issues = [
+                Issue(rel, line, col, reason, text) for line, col, reason, text in reader.read(conn, path, rel)
+            ]
+        except ExportRejected as e:
+            raise FileRejected(str(e)) from e
     absent = _check_columns(conn, table)
     # Checking each column in a scan of its own read big files once per column: find the rows
     # with any problem in one scan, then name every problem of those few rows.
@@ -369,8 +410,9 @@ def load_file(
     value_issues = []
     if has_errors:  # almost never: skip planning a union of two queries per column for every file
         conn.execute(f"create or replace temp table _row_errors as {_row_errors_sql(checks)}")
+        labels = reader.labels if reader is not None else {}
         value_issues = [
-            Issue(rel, int(line), col, reason)
+            Issue(rel, int(line), labels.get(col, col), reason)
             for line, col, reason in conn.execute(
                 "select _line, column_name, reason from _row_errors order by _line, column_name"
             ).fetchall()
@@ -446,6 +488,7 @@ def quarantine_file(
     reason: str,
     quarantine_dir: Path,
     run_id: str | None = None,
+    reader: ProfileReader | None = None,
 ) -> Issue:
     target = quarantine_dir / source.rel
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -460,7 +503,7 @@ def quarantine_file(
             table.raw_name,
             source.rel,
             source.checksum,
-            FORMAT_BY_SUFFIX[source.path.suffix.lower()],
+            source_format(source.path, reader),
             source.path.parent.name,
             reason,
             loaded_at,
@@ -492,9 +535,11 @@ def load_table(
     ).fetchall()
     done = {(rel, checksum) for rel, checksum, _, _ in logged}
     unchanged = {(rel, size, mtime) for rel, _, size, mtime in logged if size is not None}
-    files = discover(landing_dir, table)
-    result.retired = retire_removed(conn, table.raw_name, {str(p.relative_to(landing_dir)) for p in files})
-    for path in files:
+    # native files, then vendor exports read through their profile (lib/sources/profiles.py)
+    files: list[tuple[Path, ProfileReader | None]] = [(p, None) for p in discover(landing_dir, table)]
+    files += list(readers_for(landing_dir, table))
+    result.retired = retire_removed(conn, table.raw_name, {str(p.relative_to(landing_dir)) for p, _ in files})
+    for path, reader in files:
         rel = str(path.relative_to(landing_dir))
         stat = path.stat()
         if (rel, stat.st_size, stat.st_mtime_ns) in unchanged:
@@ -505,7 +550,9 @@ def load_table(
             result.files_skipped += 1
             continue
         loaded_at = datetime.now(UTC)
-        load_or_quarantine(conn, table, source, new_load_id(loaded_at), loaded_at, quarantine_dir, result)
+        load_or_quarantine(
+            conn, table, source, new_load_id(loaded_at), loaded_at, quarantine_dir, result, reader=reader
+        )
     return result
 
 
@@ -518,19 +565,28 @@ def load_or_quarantine(
     quarantine_dir: Path,
     result: LoadResult,
     also_in_transaction: Sequence[tuple[str, list]] = (),
+    reader: ProfileReader | None = None,
 ) -> bool:
     """Load one file into `result`, or quarantine it whole (schema drift, unreadable); True if it loaded."""
     try:
         loaded, bad, issues = load_file(
-            conn, table, source, load_id, loaded_at, result.run_id, also_in_transaction=also_in_transaction
+            conn,
+            table,
+            source,
+            load_id,
+            loaded_at,
+            result.run_id,
+            also_in_transaction=also_in_transaction,
+            reader=reader,
         )
     except FileRejected as e:
         result.issues.append(
-            quarantine_file(conn, table, source, load_id, loaded_at, str(e), quarantine_dir, result.run_id)
+            quarantine_file(conn, table, source, load_id, loaded_at, str(e), quarantine_dir, result.run_id, reader)
         )
         result.files_quarantined += 1
         return False
     result.files_loaded += 1
+    result.rows_skipped += reader.skipped if reader is not None else 0
     result.rows_loaded += loaded
     result.rows_quarantined += bad
     result.issues.extend(issues)

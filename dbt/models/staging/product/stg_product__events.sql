@@ -23,21 +23,28 @@ source as {{ not_materialized() }} (
     {% endif %}
 ),
 
+event_names as (
+    select * from {{ ref('product_event_names') }}
+),
+
 deduplicated as (
     {{ latest_copy('source', ['event_id']) }}
 ),
 
 renamed as (
     select
-        event_id,
-        account_id,
-        user_id,
-        event_name,
-        {{ to_utc_timestamp('occurred_at') }} as occurred_at,
-        cast({{ to_utc_timestamp('occurred_at') }} as date) as occurred_on,
-        _loaded_at as loaded_at,
-        _accepted_at as accepted_at
+        deduplicated.event_id,
+        deduplicated.account_id,
+        deduplicated.user_id,
+        -- the tracker's name (Segment's `Signed In`) as the warehouse counts it (`login`); others as sent
+        coalesce(event_names.event_name, deduplicated.event_name) as event_name,
+        {{ to_utc_timestamp('deduplicated.occurred_at') }} as occurred_at,
+        cast({{ to_utc_timestamp('deduplicated.occurred_at') }} as date) as occurred_on,
+        deduplicated._loaded_at as loaded_at,
+        deduplicated._accepted_at as accepted_at
     from deduplicated
+    left join event_names
+        on deduplicated.event_name = event_names.source_event_name
 )
 
 select * from renamed
