@@ -87,7 +87,8 @@ def parse_formats(values: list[str] | tuple[str, ...] | None) -> dict[str, str]:
 
 
 def _number(native_id: str) -> int:
-    return int(str(native_id).rsplit("-", 1)[-1])
+    """The sample's id as one number: its digits (`CON-000003-00002` -> 300002; unique, as the parts are fixed-width)."""
+    return int("".join(ch for ch in str(native_id) if ch.isdigit()))
 
 
 def salesforce_id(prefix: str, n: int) -> str:

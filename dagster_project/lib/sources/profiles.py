@@ -203,6 +203,9 @@ def read_profile(path: Path) -> Profile:
     for key in ("vendor", "title", "format", "docs", "export", "objects"):
         if key not in doc:
             raise _fail(path, key, "missing")
+    if doc["vendor"] != path.stem:
+        # the landing folder is landing/<vendor>/: one name for the file, the folder and the load log
+        raise _fail(path, "vendor", f"vendor '{doc['vendor']}' must be the file's name ('{path.stem}')")
     if doc["format"] not in PROFILE_FORMATS:
         raise _fail(path, "format", f"'{doc['format']}' is not one of {', '.join(PROFILE_FORMATS)}")
     objects: dict[str, VendorObject] = {}
