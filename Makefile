@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 export DAGSTER_HOME ?= $(abspath $(or $(CSW_DATA_DIR),$(CURDIR)/data))/dagster_home
 SCALE ?= S
 
-.PHONY: help setup run run-stripe test lint format docs docs-serve dagster dashboard generate browser bench clean postgres run-postgres postgres-stop java spark-cluster spark-cluster-stop test-spark-cluster
+.PHONY: help setup run run-stripe run-saas test lint format docs docs-serve dagster dashboard generate browser bench clean postgres run-postgres postgres-stop java spark-cluster spark-cluster-stop test-spark-cluster
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -86,6 +86,15 @@ run-stripe: setup ## the sample with billing read from a local fake Stripe serve
 		--landing $(STRIPE_DEMO)/landing --until 2026-11-15 --api-base http://127.0.0.1:8420 && \
 	CSW_DATA_DIR=$(STRIPE_DEMO) DAGSTER_HOME=$(abspath $(STRIPE_DEMO))/dagster_home CSW_STRIPE_API_KEY=$(STRIPE_KEY) \
 		CSW_STRIPE_API_BASE=http://127.0.0.1:8420 $(BIN)/csw run --as-of 2026-11-15
+
+# The sample as a company on Salesforce, Segment and Zendesk exports (docs/sources.md, "Vendor exports"):
+# CRM and CS activities as Bulk API CSV, product calls as S3 gzipped JSON lines, tickets as Incremental
+# Export pages; billing, NPS, trainings and the feature catalogue native, all keyed by Salesforce Account Ids.
+SAAS_DEMO := data/saas-demo
+run-saas: setup ## the sample as Salesforce, Segment and Zendesk exports, run through the vendor profiles (data/saas-demo)
+	@rm -rf $(SAAS_DEMO) && $(BIN)/csw generate --format saas --out $(SAAS_DEMO)/landing && \
+	CSW_DATA_DIR=$(SAAS_DEMO) CSW_LANDING_DIR=$(abspath $(SAAS_DEMO))/landing DAGSTER_HOME=$(abspath $(SAAS_DEMO))/dagster_home \
+		$(BIN)/csw run --as-of 2026-11-15
 
 postgres-stop: ## stop the server of make run-postgres
 	$(BIN)/python -m dagster_project.devtools.pg_server stop $(PG_DEMO)/server

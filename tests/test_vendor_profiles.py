@@ -18,7 +18,14 @@ import pytest
 
 from dagster_project.contract import table
 from dagster_project.lib.extract import landing_files, load_table
-from dagster_project.lib.sources.profiles import PROFILE_DIR, ProfileError, profiles, read_profile, to_timestamp
+from dagster_project.lib.sources.profiles import (
+    PROFILE_DIR,
+    ColumnMap,
+    ProfileError,
+    convert_values,
+    profiles,
+    read_profile,
+)
 
 ACCOUNTS = table("crm", "accounts")
 CONTACTS = table("crm", "contacts")
@@ -489,15 +496,45 @@ def test_a_broken_profile_is_named_by_file_and_key(tmp_path: Path, edit: tuple[s
 @pytest.mark.parametrize(
     "value, expected",
     [
-        ("2025-03-04T09:12:07.123Z", "2025-03-04T09:12:07.123Z"),  # Salesforce, HubSpot, Segment
-        ("2025-03-04T17:12:00Z", "2025-03-04T17:12:00.000Z"),  # Zendesk
-        ("2025-03-04T10:12:00+01:00", "2025-03-04T09:12:00.000Z"),
-        (1741079520000, "2025-03-04T09:12:00.000Z"),  # epoch milliseconds
-        ("1741079520", "2025-03-04T09:12:00.000Z"),  # epoch seconds
-        ("2025-03-04", "2025-03-04T00:00:00.000Z"),  # a date property
-        ("2025-03-04T09:12:00", None),  # no offset: ambiguous, left to the contract check to name
-        ("soon", None),
+        ("2025-03-04T09:12:07.123Z", "2025-03-04 09:12:07.123+00"),  # Salesforce, HubSpot, Segment
+        ("2025-03-04T17:12:00Z", "2025-03-04 17:12:00+00"),  # Zendesk
+        ("2025-03-04T10:12:00+01:00", "2025-03-04 09:12:00+00"),
+        (1741079520000, "2025-03-04 09:12:00+00"),  # epoch milliseconds (HubSpot)
+        ("1741079520", "2025-03-04 09:12:00+00"),  # epoch seconds (Intercom)
+        ("2025-03-04", "2025-03-04 00:00:00+00"),  # a date property
+        ("soon", None),  # not a time: left as sent, for the contract check to name
     ],
 )
 def test_timestamps_of_every_vendor_read_as_the_same_instant(value, expected) -> None:
-    assert to_timestamp(value) == expected
+    (text,) = convert_values(ColumnMap("created_at", ("x",), convert="timestamp"), [value])
+    conn = duckdb.connect()
+    conn.execute("set TimeZone = 'UTC'")
+    assert conn.execute("select cast(try_cast(? as timestamptz) as varchar)", [text]).fetchone()[0] == expected
+
+
+@pytest.mark.parametrize(
+    "cmap, values, expected",
+    [
+        (
+            ColumnMap("c", ("x",), convert="boolean"),
+            ["true", "FALSE", "1", "no", "maybe", None],
+            ["true", "false", "true", "false", "maybe", None],
+        ),
+        (ColumnMap("c", ("x",), convert="integer"), ["5", "5.0", "5.5", "five"], ["5", "5", "5.5", "five"]),
+        (
+            ColumnMap("c", ("x",), values={"a": "A", "n": None}, unmapped="keep"),
+            ["a", "n", "z", None],
+            ["A", None, "z", None],
+        ),
+        (ColumnMap("c", ("x",), values={"a": "A"}, unmapped="otherwise", otherwise="B"), ["a", "z"], ["A", "B"]),
+        (ColumnMap("c", ("x",), default="normal"), [None, "high"], ["normal", "high"]),
+        (
+            ColumnMap("c", ("x",), convert="bands", bands=((50.0, "1-50"), (200.0, "51-200"), (None, "200+"))),
+            ["50", "51", "2500", None],
+            ["1-50", "51-200", "200+", None],
+        ),
+    ],
+    ids=["boolean", "integer", "values-keep", "values-otherwise", "default", "bands"],
+)
+def test_conversions(cmap: ColumnMap, values: list, expected: list) -> None:
+    assert convert_values(cmap, values) == expected

@@ -179,6 +179,8 @@ class VendorLandingWriter(LandingWriter):
         vendor = self.formats.get(source)
         if vendor in ("salesforce", "hubspot") and table_name == "cs__emails":
             return dict(row, replied_at=None)
+        if vendor == "salesforce" and table_name == "crm__csms":
+            return dict(row, is_deleted=None)  # a Salesforce User is deactivated, never deleted
         if vendor == "segment" and table_name == "product__users":
             if row["updated_at"] != row["created_at"]:
                 return None  # a later version (left, came back): no Segment call says so

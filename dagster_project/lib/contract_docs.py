@@ -23,6 +23,7 @@ from dagster_project.contract import (
     Table,
 )
 from dagster_project.lib.settings import EXPECTATIONS_DIR, REPO_ROOT
+from dagster_project.lib.sources.profiles import ColumnMap, profiles
 
 # the repository's own dbt project: the generated files belong to it, whatever CSW_DBT_PROJECT_DIR says
 DBT_PROJECT_DIR = REPO_ROOT / "dbt"
@@ -199,8 +200,176 @@ second change).
 """
 
 
+# What each contract column a vendor profile fills is used for (docs/sources.md's vendor mapping tables).
+USED_FOR: dict[str, str] = {
+    "crm__accounts.account_id": "every mart's account key",
+    "crm__accounts.account_name": "dim_accounts, cs_tasks, automation_audiences",
+    "crm__accounts.industry": "dim_accounts",
+    "crm__accounts.region": "dim_accounts, nrr_monthly by region",
+    "crm__accounts.employee_band": "dim_accounts",
+    "crm__accounts.csm_id": "csm_book_of_business, renewal_pipeline, cs_tasks routing",
+    "crm__accounts.created_at": "dim_accounts",
+    "crm__accounts.updated_at": "the latest version wins",
+    "crm__accounts.is_deleted": "removes the account",
+    "crm__accounts.stripe_customer_id": "matching Stripe customers to accounts",
+    "crm__contacts.contact_id": "NPS and trainings by contact",
+    "crm__contacts.account_id": "the contact's account",
+    "crm__contacts.full_name": "(shown only)",
+    "crm__contacts.email": "(shown only)",
+    "crm__contacts.role": "health relationship points (champion, sponsor), cs_tasks (champion_left, sponsor_left)",
+    "crm__contacts.is_active": "health relationship points, csm_book_of_business, dim_accounts",
+    "crm__contacts.created_at": "contact history",
+    "crm__contacts.updated_at": "the latest version wins; when a champion left",
+    "crm__contacts.is_deleted": "removes the contact",
+    "crm__csms.csm_id": "csm_book_of_business, cs_tasks",
+    "crm__csms.csm_name": "csm_book_of_business, cs_tasks, dim_accounts",
+    "crm__csms.email": "(shown only)",
+    "crm__csms.team": "cs_tasks (the team lead's queue)",
+    "crm__csms.updated_at": "the latest version wins",
+    "crm__csms.is_deleted": "removes the CSM",
+    "cs__meetings.meeting_id": "key",
+    "cs__meetings.account_id": "the meeting's account",
+    "cs__meetings.csm_id": "(shown only)",
+    "cs__meetings.meeting_type": "health engagement points (a QBR in the last 91 days)",
+    "cs__meetings.scheduled_at": "health engagement points",
+    "cs__meetings.attended": "health engagement points (QBR attended)",
+    "cs__meetings.updated_at": "the latest version wins",
+    "cs__meetings.is_deleted": "removes the meeting",
+    "cs__emails.email_id": "key",
+    "cs__emails.account_id": "the e-mail's account",
+    "cs__emails.csm_id": "(shown only)",
+    "cs__emails.sent_at": "health engagement points (e-mails in the last 60 days)",
+    "cs__emails.replied_at": "health engagement points (replies in the last 60 days)",
+    "cs__emails.updated_at": "the latest version wins",
+    "cs__emails.is_deleted": "removes the e-mail",
+    "product__users.user_id": "seat holders",
+    "product__users.account_id": "the user's account",
+    "product__users.email": "(shown only)",
+    "product__users.created_at": "(shown only)",
+    "product__users.deactivated_at": "(shown only)",
+    "product__users.updated_at": "the latest version wins",
+    "product__users.is_deleted": "removes the user",
+    "product__events.event_id": "deduplication",
+    "product__events.account_id": "usage per account",
+    "product__events.user_id": "active users (DAU per seat), onboarding",
+    "product__events.event_name": "logins, core-feature adoption, onboarding milestones (via product_event_names)",
+    "product__events.occurred_at": "the week and day of use",
+    "support__tickets.ticket_id": "key",
+    "support__tickets.account_id": "the ticket's account",
+    "support__tickets.subject": "health_score_backtest (shown)",
+    "support__tickets.priority": "health support points, cs_tasks, automation_audiences",
+    "support__tickets.status": "open tickets",
+    "support__tickets.created_at": "tickets per week, health support points",
+    "support__tickets.solved_at": "health support points (time to solve, CSAT window)",
+    "support__tickets.csat_score": "health support points (CSAT over 90 days)",
+    "support__tickets.updated_at": "the latest version wins",
+    "support__tickets.is_deleted": "removes the ticket",
+}
+
+VENDOR_HEADER = """## Vendor exports (Salesforce, HubSpot, Segment, Zendesk)
+
+A vendor's export is read as the vendor writes it, through one declarative profile per vendor
+(`dagster_project/sources/profiles/<vendor>.yml`, read by `dagster_project/lib/sources/profiles.py`).
+Drop the files under the vendor's folder instead of the source's:
+
+```
+landing/<vendor>/<object>/<extract_date>/<any name>.{csv,jsonl,jsonl.gz,json}
+```
+
+The profile maps each record to a contract row, and from there the file is a load like any other: the
+contract check, quarantine with file and line (or the record's position in a page) and the vendor's
+record kept, the load's verdict, lineage (`_source_file`, `_source_line`) and the gate. Differences from
+a native file: fields the profile does not use are ignored (a Salesforce export has dozens); a field the
+profile needs that is missing from a CSV header (a column an admin renamed) quarantines the file with the
+field named and the fields found listed; a value outside a mapped enumeration (a new picklist value) is a
+row problem naming the record's id, line and field. Mixing is fine: CRM from Salesforce, events from
+Segment, tickets from Zendesk and the rest native (`make run-saas`). **NPS responses, the CS team's
+trainings and the product's feature catalogue stay in the native contract** (none of these vendors holds
+them), and so does billing unless it comes from Stripe's API. Every source that names an account must use
+the CRM's account id (a Salesforce Account Id, a HubSpot company id): Segment's `groupId`, Zendesk's
+organization `external_id`, billing's `account_id`.
+
+`csw generate --format salesforce|hubspot|segment|zendesk|saas` writes the sample in these formats (from
+the vendors' documentation, like the profiles); `--native-reference` writes the native contract with the
+same ids and only what the vendors carry, which a run on the vendor files equals mart for mart
+(`tests/test_vendor_equivalence.py`).
+
+A new vendor (say Intercom for support) is one more profile file and its tests: no code.
+
+"""
+
+
+def _shown(value: object) -> str:
+    return "null" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def _conversion(c: ColumnMap) -> str:
+    parts = []
+    if c.convert == "bands":
+        parts.append("band: " + ", ".join(f"≤{int(u)} {label}" if u is not None else label for u, label in c.bands))
+    elif c.convert:
+        parts.append(c.convert)
+    if c.values is not None:
+        shown = ", ".join(f"{k}→{_shown(v)}" for k, v in c.values.items())
+        rest = {
+            "keep": "; others as sent",
+            "error": "; others a row problem",
+            "otherwise": f"; others {_shown(c.otherwise)}",
+        }
+        parts.append(shown + rest[c.unmapped])
+    if c.default is not None:
+        parts.append(f"empty→{c.default}")
+    for step in c.lookup:
+        where = "in the same page" if step.kind == "records" else "in every file of that object"
+        parts.append(f"looked up: the {step.name} record whose {step.key} is it ({where})")
+    if c.optional:
+        parts.append("may be absent")
+    return "; ".join(parts)
+
+
+def render_vendor_section() -> str:
+    out = [VENDOR_HEADER]
+    for profile in profiles():
+        out.append(f"### {profile.title} (`landing/{profile.vendor}/`, `{profile.path.name}`)\n")
+        out.append(f"Format: {profile.format}. Documentation: <{profile.docs}>.\n")
+        out.append(f"**Producing the export.** {profile.export}\n")
+        if profile.notes:
+            out.append(f"{profile.notes}\n")
+        for obj in profile.objects.values():
+            if obj.lookup_only:
+                out.append(
+                    f"`{obj.name}` (<{obj.docs}>) loads nothing itself: it is read for the lookups below, every file "
+                    f"of it, the latest `{obj.version}` of each record winning.\n"
+                )
+                continue
+            for tmap in obj.tables:
+                where = (
+                    " where " + ", ".join(f"`{k}` is {' or '.join(v)}" for k, v in tmap.where.items())
+                    if tmap.where
+                    else ""
+                )
+                skip = (
+                    f"; records without {', '.join(tmap.skip_without)} are read past and counted"
+                    if tmap.skip_without
+                    else ""
+                )
+                out.append(f"#### `{obj.name}`{where} → `raw.{tmap.table.raw_name}`{skip}\n")
+                out.append(f"<{obj.docs}>\n")
+                out.append(f"| {profile.title} field | conversion | contract column | used for |")
+                out.append("|---|---|---|---|")
+                for c in tmap.columns:
+                    out.append(
+                        f"| `{c.describe(profile.vendor)}` | {_conversion(c)} | `{c.column}` | "
+                        f"{USED_FOR.get(f'{tmap.table.raw_name}.{c.column}', '')} |"
+                    )
+                for column, why in tmap.not_carried.items():
+                    out.append(f"| (not carried) | | `{column}` | {why} |")
+                out.append("")
+    return "\n".join(out)
+
+
 def render_sources_md() -> str:
-    out = [HEADER % ", ".join(FORMATS), POSTGRES_SECTION, STRIPE_SECTION]
+    out = [HEADER % ", ".join(FORMATS), POSTGRES_SECTION, STRIPE_SECTION, render_vendor_section()]
     for source, description in SOURCES.items():
         out.append(f"## `{source}`: {description}\n")
         for t in (t for t in TABLES if t.source == source):

@@ -16,7 +16,6 @@ until the raw suites judge it. dbt sees accepted loads only.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import shutil
 import uuid
@@ -288,10 +287,8 @@ def _check_columns(conn: duckdb.DuckDBPyConnection, table: Table) -> list[str]:
 def _drop_incoming(conn: duckdb.DuckDBPyConnection) -> None:
     conn.execute(
         "drop view if exists _incoming; drop table if exists _raw_csv; drop table if exists _raw_json; "
-        "drop table if exists _lines"
+        "drop table if exists _lines; drop table if exists _mapped; drop table if exists _vendor"
     )
-    with contextlib.suppress(duckdb.Error):
-        conn.unregister("_profile_rows")
 
 
 def _value_checks(table: Table, absent: list[str]) -> list[tuple[str, str, str]]:

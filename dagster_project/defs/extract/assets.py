@@ -56,7 +56,8 @@ def build_extract_asset(table: Table) -> AssetsDefinition:
         kinds={"duckdb", "python"},
         pool="duckdb",
         retry_policy=EXTRACT_RETRY,
-        description=f"{table.description} Loaded from landing/{table.source}/{table.name}/<extract_date>/, "
+        description=f"{table.description} Loaded from landing/{table.source}/{table.name}/<extract_date>/ "
+        "and from vendor exports whose profile fills it (landing/<vendor>/<object>/<extract_date>/), "
         "or from PostgreSQL when bound (postgres_bindings.yml, CSW_PG_URL)"
         + (", or from Stripe's API when CSW_STRIPE_API_KEY is set." if table.raw_name in STRIPE_TABLES else "."),
         check_specs=[
@@ -115,6 +116,11 @@ def build_extract_asset(table: Table) -> AssetsDefinition:
             f"{table.raw_name}: {result.files_loaded} new file(s), {result.rows_loaded} row(s) loaded, "
             f"{result.files_skipped} file(s) already loaded, {result.rows_quarantined} row(s) and "
             f"{result.files_quarantined} file(s) quarantined"
+            + (
+                f"; {result.rows_skipped} vendor record(s) read past (a profile's skip_without)"
+                if result.rows_skipped
+                else ""
+            )
         )
         sample = "\n".join(f"- {i}" for i in result.issues[:MAX_ISSUES_REPORTED])
         return MaterializeResult(
@@ -125,6 +131,7 @@ def build_extract_asset(table: Table) -> AssetsDefinition:
                 "files_skipped": result.files_skipped,
                 "rows_quarantined": result.rows_quarantined,
                 "files_quarantined": result.files_quarantined,
+                "rows_skipped": result.rows_skipped,
             },
             check_results=[
                 AssetCheckResult(
