@@ -23,7 +23,7 @@ from dagster_project.contract import (
     Table,
 )
 from dagster_project.lib.settings import EXPECTATIONS_DIR, REPO_ROOT
-from dagster_project.lib.sources.profiles import ColumnMap, profiles
+from dagster_project.lib.sources.profiles import ColumnMap, Profile, profiles
 
 # the repository's own dbt project: the generated files belong to it, whatever CSW_DBT_PROJECT_DIR says
 DBT_PROJECT_DIR = REPO_ROOT / "dbt"
@@ -266,7 +266,7 @@ USED_FOR: dict[str, str] = {
     "support__tickets.is_deleted": "removes the ticket",
 }
 
-VENDOR_HEADER = """## Vendor exports (Salesforce, HubSpot, Segment, Zendesk)
+VENDOR_HEADER = """## Vendor exports
 
 A vendor's export is read as the vendor writes it, through one declarative profile per vendor
 (`dagster_project/sources/profiles/<vendor>.yml`, read by `dagster_project/lib/sources/profiles.py`).
@@ -294,9 +294,14 @@ the vendors' documentation, like the profiles); `--native-reference` writes the 
 same ids and only what the vendors carry, which a run on the vendor files equals mart for mart
 (`tests/test_vendor_equivalence.py`).
 
-A new vendor (say Intercom for support) is one more profile file and its tests: no code.
+A new vendor is one more profile file and its tests, no code: copy the nearest profile, map the vendor's
+fields from its documentation, type a small export from the same documentation into a test.
 
 """
+
+
+def _tables_of(profile: Profile) -> set[str]:
+    return {t.table.raw_name for o in profile.objects.values() for t in o.tables}
 
 
 def _shown(value: object) -> str:
@@ -329,6 +334,11 @@ def _conversion(c: ColumnMap) -> str:
 
 def render_vendor_section() -> str:
     out = [VENDOR_HEADER]
+    out.append(
+        "Profiles: "
+        + ", ".join(f"{p.title} (`{p.path.name}`: {', '.join(sorted(_tables_of(p)))})" for p in profiles())
+        + ".\n"
+    )
     for profile in profiles():
         out.append(f"### {profile.title} (`landing/{profile.vendor}/`, `{profile.path.name}`)\n")
         out.append(f"Format: {profile.format}. Documentation: <{profile.docs}>.\n")
