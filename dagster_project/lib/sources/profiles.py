@@ -417,14 +417,32 @@ def _json_path(path: str) -> str:
     return out
 
 
-def _field_sql(path: str) -> str:
-    # a JSON null and an empty string are no value, as an empty CSV field is
-    return f"nullif(json_extract_string(text, {_lit(_json_path(path))}), '')"
+class _Fields:
+    """The fields a mapping reads, extracted from each record's JSON in one parse (`_f`, a list): a
+    json_extract_string per field parses the record again for each (the events at S: 11.5 s -> see
+    bench/results/vendor-extract-*)."""
+
+    def __init__(self) -> None:
+        self.paths: list[str] = []
+
+    def raw(self, path: str) -> str:
+        if path not in self.paths:
+            self.paths.append(path)
+        return f"_f[{self.paths.index(path) + 1}]"
+
+    def sql(self, path: str) -> str:
+        # a JSON null and an empty string are no value, as an empty CSV field is
+        return f"nullif({self.raw(path)}, '')"
+
+    def extract(self) -> str:
+        if not self.paths:
+            return "[]::varchar[]"
+        return f"json_extract_string(text, [{', '.join(_lit(_json_path(p)) for p in self.paths)}])"
 
 
-def _value_sql(cmap: ColumnMap) -> str:
+def _value_sql(cmap: ColumnMap, f: _Fields) -> str:
     """The vendor's value before lookups: the first field with a value, or the fields joined."""
-    fields = [_field_sql(f) for f in cmap.fields]
+    fields = [f.sql(path) for path in cmap.fields]
     if cmap.join is not None:
         return f"nullif(concat_ws({_lit(cmap.join)}, {', '.join(fields)}), '')"
     return fields[0] if len(fields) == 1 else f"coalesce({', '.join(fields)})"
@@ -514,13 +532,11 @@ def mapping_sql(tmap: TableMap, obj: VendorObject, lookup_tables: Mapping[Lookup
     """SQL selecting, from `_vendor (text, _line, ok)`, every record the table takes: its contract columns as
     text, `_line`, `_record`, `_skip` (read past) and one `_problem_<column>` per column that can have one.
     Returns the SQL and the problem columns' contract names."""
-    where = " and ".join(
-        f"json_extract_string(text, {_lit(_json_path(f))}) in ({', '.join(map(_lit, allowed))})"
-        for f, allowed in tmap.where.items()
-    )
+    f = _Fields()
+    where = " and ".join(f"{f.raw(path)} in ({', '.join(map(_lit, allowed))})" for path, allowed in tmap.where.items())
     joins, selects, problem_cols = [], [], []
     for i, cmap in enumerate(tmap.columns):
-        v = _value_sql(cmap)
+        v = _value_sql(cmap, f)
         step_field = cmap.fields[0]
         lookup_problems = []
         for j, lk in enumerate(cmap.lookup):
@@ -541,15 +557,16 @@ def mapping_sql(tmap: TableMap, obj: VendorObject, lookup_tables: Mapping[Lookup
         if every:
             selects.append(f'coalesce({", ".join(every)}) as "_problem_{cmap.column}"')
             problem_cols.append(cmap.column)
-    skip = " or ".join(f"{_field_sql(f)} is null" for f in tmap.skip_without) or "false"
+    skip = " or ".join(f"{f.sql(path)} is null" for path in tmap.skip_without) or "false"
     label = (
-        f"coalesce({_lit(obj.name + ' ' + obj.id_field + '=')} || json_extract_string(text, {_lit(_json_path(obj.id_field))}) || ': ', '')"
+        f"coalesce({_lit(obj.name + ' ' + obj.id_field + '=')} || {f.raw(obj.id_field)} || ': ', '')"
         if obj.id_field
         else "''"
     )
     sql = (
         f"select {', '.join(selects)}, _line, text as _record, ({skip}) as _skip, {label} as _label "
-        f"from _vendor {' '.join(joins)} where ok{' and ' + where if where else ''}"
+        f"from (select text, _line, {f.extract()} as _f from _vendor where ok) _v {' '.join(joins)}"
+        f"{' where ' + where if where else ''}"
     )
     return sql, problem_cols
 
@@ -557,12 +574,17 @@ def mapping_sql(tmap: TableMap, obj: VendorObject, lookup_tables: Mapping[Lookup
 # -- a file as contract rows ------------------------------------------------------------------------
 
 
-def _lookups(landing: Path, profile: Profile, tmap: TableMap, page: Mapping[str, Any]) -> dict[Lookup, dict[str, str]]:
+def _lookups(
+    landing: Path, profile: Profile, tmap: TableMap, page: Mapping[str, Any], cache: dict[Lookup, dict[str, str]]
+) -> dict[Lookup, dict[str, str]]:
     """Each lookup a column uses as key → value: a lookup-only object over every file of it (the latest
-    version winning), a sideloaded array over this page."""
+    version winning; read once per table's extract, `cache`), a sideloaded array over this page."""
     tables: dict[Lookup, dict[str, str]] = {}
     for lk in (step for cmap in tmap.columns for step in cmap.lookup):
         if lk in tables:
+            continue
+        if lk.kind == "object" and lk in cache:
+            tables[lk] = cache[lk]
             continue
         if lk.kind == "records":
             tables[lk] = {
@@ -587,6 +609,8 @@ def _lookups(landing: Path, profile: Profile, tmap: TableMap, page: Mapping[str,
                         found[_text(key)] = (version, field_value(rec.data, lk.value))
             tables[lk] = {k: v for k, (_, v) in found.items()}
         tables[lk] = {k: None if _empty(v) else _text(v) for k, v in tables[lk].items()}
+        if lk.kind == "object":
+            cache[lk] = tables[lk]
     return tables
 
 
@@ -653,6 +677,8 @@ class ProfileReader:
     landing: Path
     labels: dict[str, str] = field(default_factory=dict)
     skipped: int = 0
+    # lookup-only objects read once for all the files of one table's extract (shared by readers_for)
+    cache: dict[Lookup, dict[str, str]] = field(default_factory=dict)
 
     @property
     def format(self) -> str:
@@ -666,11 +692,17 @@ class ProfileReader:
         if header is not None:
             _check_header(header, profile, obj, tmap)
         lookup_tables: dict[Lookup, str] = {}
-        for n, (lk, index) in enumerate(_lookups(self.landing, profile, tmap, page).items()):
+        for n, (lk, index) in enumerate(_lookups(self.landing, profile, tmap, page, self.cache).items()):
             name = f"_lookup_{n}"
-            conn.execute(f"create or replace temp table {name} (key varchar primary key, value varchar)")
-            if index:
-                conn.executemany(f"insert into {name} values (?, ?)", list(index.items()))
+            # through Arrow: executemany runs one statement per row (200 organizations x 24 ticket pages: 5 s at S)
+            keys = pa.table(
+                {"key": pa.array(list(index), pa.string()), "value": pa.array(list(index.values()), pa.string())}
+            )
+            conn.register("_lookup_arrow", keys)
+            try:
+                conn.execute(f"create or replace temp table {name} as select * from _lookup_arrow")
+            finally:
+                conn.unregister("_lookup_arrow")
             lookup_tables[lk] = name
         sql, problem_cols = mapping_sql(tmap, obj, lookup_tables)
         conn.execute(f"create or replace temp table _mapped as {sql}")
@@ -700,5 +732,6 @@ def readers_for(landing: Path, table: Table, directory: Path = PROFILE_DIR) -> I
     """Every vendor export file that feeds `table`, with the reader that turns it into contract rows."""
     for profile in profiles(directory):
         for obj, tmap in profile.tables_for(table.raw_name):
+            cache: dict[Lookup, dict[str, str]] = {}
             for path in export_files(landing, profile, obj):
-                yield path, ProfileReader(profile, obj, tmap, landing)
+                yield path, ProfileReader(profile, obj, tmap, landing, cache=cache)
