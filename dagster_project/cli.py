@@ -236,6 +236,41 @@ def cmd_rebuild(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_erase(args: argparse.Namespace, settings: Settings) -> int:
+    import getpass
+
+    from dagster_project.lib.erase import EraseError, erase
+    from dagster_project.lib.lake import write_ledger
+
+    folders = [
+        settings.data_dir,
+        settings.quarantine_dir,
+        settings.lake_dir,
+        settings.publish_dir,
+        settings.dagster_home,
+    ]
+    try:
+        result = erase(
+            settings.warehouse_path,
+            settings.landing_dir,
+            folders,
+            email=args.email,
+            contact_id=args.contact_id,
+            user_id=args.user_id,
+            reason=args.reason,
+            by=args.by or getpass.getuser(),
+            progress=lambda message: print(f"csw erase: {message}"),
+        )
+    except EraseError as e:
+        print(f"csw erase: {e}", file=sys.stderr)
+        return 1
+    if (settings.lake_dir / "raw").exists():
+        write_ledger(settings.warehouse_path, settings.lake_dir, settings.duckdb_config())
+    print(f"csw erase: {result.summary()}. Recorded in raw._erasures (without the personal data).")
+    print("Next: `csw run` builds every model again from the scrubbed raw layer (a full build, once).")
+    return 0
+
+
 def cmd_contract(args: argparse.Namespace, settings: Settings) -> int:
     from dagster_project.lib.contract_docs import stale_files, write_files
 
@@ -387,6 +422,24 @@ def build_parser() -> argparse.ArgumentParser:
         description="Atomically replace published/marts.duckdb (and parquet/) with the previous kept version.",
     )
     b.set_defaults(func=cmd_rollback)
+
+    er = sub.add_parser(
+        "erase",
+        help="erase a person's personal data everywhere the warehouse keeps it (GDPR art. 17, CCPA)",
+        description="Erase one person (a CRM contact, a product user) found in the raw layer by e-mail or id: their "
+        "e-mail addresses, names and NPS comments are removed and their product user ids replaced by an anonymous "
+        "key (counts stay the same) in the landing files, raw, the lake, quarantine copies, logs, quality reports, "
+        "Dagster's event log and every kept published version; the models are dropped and the next run builds them "
+        "again. Recorded in raw._erasures without the personal data. Not while a run is going on. docs/quality.md, "
+        "'Erasing a person'.",
+    )
+    who = er.add_mutually_exclusive_group(required=True)
+    who.add_argument("--email", help="the person's e-mail address (contacts and product users, any case)")
+    who.add_argument("--contact-id", help="a CRM contact id")
+    who.add_argument("--user-id", help="a product user id")
+    er.add_argument("--reason", required=True, help="why (the request's reference): kept with the erasure")
+    er.add_argument("--by", default=None, help="who erases (default: the current user)")
+    er.set_defaults(func=cmd_erase)
 
     rb = sub.add_parser(
         "rebuild",

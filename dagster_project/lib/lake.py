@@ -102,7 +102,16 @@ def sync_raw(warehouse_path: Path, lake_dir: Path, duckdb_config: dict[str, str]
 LEDGER_DIR = "_ledger"
 # the ledger: what was loaded from where with which verdict, a person's decisions, quarantined rows, and
 # the cursors of the Stripe and PostgreSQL sources (each written whole, after the loads' files)
-LEDGER = ("_load_log", "_load_decisions", "_quarantine_rows", "_stripe_cursors", "_pg_cursors")
+LEDGER = ("_load_log", "_load_decisions", "_quarantine_rows", "_stripe_cursors", "_pg_cursors", "_erasures")
+
+
+def write_ledger(warehouse_path: Path, lake_dir: Path, duckdb_config: dict[str, str]) -> None:
+    """The ledger alone into the lake (after `csw erase` re-fingerprinted landing files and recorded itself)."""
+    conn = duckdb.connect(str(warehouse_path), read_only=True, config=duckdb_config)
+    try:
+        _sync_ledger(conn, lake_dir / "raw" / LEDGER_DIR)
+    finally:
+        conn.close()
 
 
 def _sync_ledger(conn: duckdb.DuckDBPyConnection, folder: Path) -> None:
