@@ -18,13 +18,24 @@ rule_maxima as (
     group by component
 )
 
-select 'total' as component, sum(max_points) as max_points, 100 as expected
+select
+    'total' as component,
+    sum(max_points) as max_points,
+    100 as expected,
+    'the components'' max_points (health_components) add up to ' || cast(sum(max_points) as {{ dbt.type_string() }})
+    || ', not 100' as problem
 from components
 having sum(max_points) <> 100
 
 union all
 
-select components.component, components.max_points, coalesce(rule_maxima.reachable_points, 0)
+select
+    components.component,
+    components.max_points,
+    coalesce(rule_maxima.reachable_points, 0),
+    'component ' || components.component || ': max_points ' || cast(components.max_points as {{ dbt.type_string() }})
+    || ' (health_components), but its rules (health_rules) can reach '
+    || cast(coalesce(rule_maxima.reachable_points, 0) as {{ dbt.type_string() }})
 from components
 left join rule_maxima
     on rule_maxima.component = components.component

@@ -43,38 +43,24 @@ final as (
         account_weeks.is_complete,
         account_weeks.licensed_seats,
         account_weeks.days_since_start,
+        -- what the alerts and marts read beside the health measures
         usage.logins,
         usage.core_events_2w,
         usage.core_events_prior_2w,
         usage.users_active_28d,
-        usage.dau_per_seat_28d,
-        usage.core_adoption_28d,
-        engagement.qbr_attended_last_quarter,
-        engagement.training_completed,
         engagement.emails_60d,
-        engagement.email_reply_rate_60d,
         support.tickets_30d,
         support.tickets_prior_30d,
-        support.ticket_change_30d,
-        support.csat_90d,
-        relationship.has_active_sponsor,
-        relationship.has_active_champion,
         relationship.sponsor_left_this_week,
         relationship.champion_left_this_week,
-        relationship.latest_nps,
         relationship.lowest_nps_this_week,
         relationship.highest_nps_this_week,
-        financial.late_invoices_90d,
         financial.max_days_overdue,
         financial.mrr_last_month,
         financial.mrr_year_before,
-        financial.mrr_grew_12m,
-        financial.renewed_without_downgrade,
-        trends.login_trend_4w,
         trends.core_events_baseline_2w,
-        trends.reply_rate_change,
-        trends.nps_change_13w,
-        trends.key_contact_lost_13w
+        -- the health measures, from their component models as dbt_project.yml declares them (health_measures)
+        {{ health_measures(qualified=true) | join(',\n        ') }}
     from account_weeks
     inner join usage on usage.account_id = account_weeks.account_id and usage.week_start = account_weeks.week_start
     inner join engagement

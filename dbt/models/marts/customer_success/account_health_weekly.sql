@@ -2,12 +2,8 @@
     week's facts, summed per component, banded, compared with last week, and
     the main driver named (the component furthest below its maximum; ties go to
     the component listed first in health_components). -#}
-{%- set metrics = [
-    'dau_per_seat_28d', 'core_adoption_28d', 'qbr_attended_last_quarter', 'training_completed',
-    'email_reply_rate_60d', 'ticket_change_30d', 'csat_90d', 'has_active_sponsor', 'has_active_champion',
-    'latest_nps', 'late_invoices_90d', 'mrr_grew_12m', 'renewed_without_downgrade',
-    'login_trend_4w', 'reply_rate_change', 'nps_change_13w', 'key_contact_lost_13w'
-] -%}
+{#- the measures the rules may read: declared once (dbt_project.yml, health_measures) -#}
+{%- set metrics = health_measures() -%}
 with
 
 facts as (
