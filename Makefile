@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 export DAGSTER_HOME ?= $(abspath $(or $(CSW_DATA_DIR),$(CURDIR)/data))/dagster_home
 SCALE ?= S
 
-.PHONY: help setup run run-stripe run-saas test lint format docs docs-serve dagster dashboard generate browser bench clean postgres run-postgres postgres-stop java spark-cluster spark-cluster-stop test-spark-cluster
+.PHONY: help setup dbt run run-stripe run-saas test lint format docs docs-serve dagster dashboard generate browser bench clean postgres run-postgres postgres-stop java spark-cluster spark-cluster-stop test-spark-cluster
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -29,6 +29,15 @@ $(BI_STAMP):
 	touch $@
 
 setup: $(STAMP) ## create .venv and install the project (once)
+	@# a .venv copied with the checkout runs the other checkout's code (its scripts and the editable
+	@# install name that folder): make a new one here
+	@if ! head -1 $(BIN)/csw | grep -q "^#!$(CURDIR)/$(VENV)/"; then \
+		echo "$(VENV) belongs to another checkout: making a new one here"; \
+		rm -rf $(VENV) && $(MAKE) --no-print-directory $(STAMP); fi
+
+# dbt by hand on this warehouse, with a run's settings: make dbt ARGS="build --select account_health_weekly+"
+dbt: setup ## run dbt by hand: make dbt ARGS="build --select account_health_weekly+" (csw dbt --help)
+	$(BIN)/csw dbt $(ARGS)
 
 run: setup $(if $(filter spark,$(CSW_ENGINE)),java) ## generate the sample data if none, run the whole pipeline once (CSW_ENGINE=spark: on Spark)
 	$(BIN)/csw run --sample-if-empty

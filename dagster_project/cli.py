@@ -11,7 +11,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-from dagster_project.lib.settings import SAMPLE_AS_OF, Settings, SettingsError
+from dagster_project.lib.settings import REPO_ROOT, SAMPLE_AS_OF, Settings, SettingsError
 
 
 def _ensure_dagster_home(settings: Settings) -> Path:
@@ -271,6 +271,29 @@ def cmd_erase(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_dbt(args: argparse.Namespace, settings: Settings) -> int:
+    import subprocess
+
+    from dagster_project.lib.dbt_project import AS_OF_ENV, DBT_EXECUTABLE
+    from dagster_project.lib.run_context import resolve_as_of
+
+    dbt_args = list(args.dbt_args)
+    if dbt_args[:1] == ["--"]:
+        dbt_args = dbt_args[1:]
+    if not dbt_args:
+        print("csw dbt: give dbt's arguments, e.g. `csw dbt build --select account_health_weekly+`", file=sys.stderr)
+        return 2
+    as_of = args.as_of or resolve_as_of(None, settings)
+    env = {
+        **os.environ,
+        **settings.dbt_env(),
+        AS_OF_ENV: as_of.isoformat(),
+        "DBT_PROFILES_DIR": str(settings.dbt_project_dir),
+    }
+    print(f"csw dbt: dbt {' '.join(dbt_args)} on {settings.warehouse_path} as of {as_of}", file=sys.stderr)
+    return subprocess.run([str(DBT_EXECUTABLE), *dbt_args], cwd=settings.dbt_project_dir, env=env).returncode
+
+
 def cmd_contract(args: argparse.Namespace, settings: Settings) -> int:
     from dagster_project.lib.contract_docs import stale_files, write_files
 
@@ -423,6 +446,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     b.set_defaults(func=cmd_rollback)
 
+    db = sub.add_parser(
+        "dbt",
+        help="run dbt by hand on this warehouse (its settings, the run's as-of date)",
+        description="dbt's own command line, with the environment a run gives it: the warehouse "
+        "($CSW_WAREHOUSE_PATH), the engine, the as-of date (--as-of, else $CSW_AS_OF, else the sample's date, "
+        "else today), the project's profiles. E.g. `csw dbt build --select account_health_weekly+`, "
+        "`csw dbt test --select account_health_weekly,test_type:unit` (unit tests read their inputs' column types "
+        "from the warehouse: build the upstream models first, or run once). Nothing is published: `csw run` does that.",
+    )
+    db.add_argument("--as-of", type=_date, default=None, help="the as-of date dbt builds for (YYYY-MM-DD)")
+    db.add_argument("dbt_args", nargs=argparse.REMAINDER, help="dbt's command and arguments")
+    db.set_defaults(func=cmd_dbt)
+
     er = sub.add_parser(
         "erase",
         help="erase a person's personal data everywhere the warehouse keeps it (GDPR art. 17, CCPA)",
@@ -459,7 +495,25 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as e:
         print(f"csw: {e}", file=sys.stderr)
         return 2
+    if args.command in WRITING_COMMANDS:
+        _keep_out_of_git(settings)
     return args.func(args, settings)
+
+
+# the commands that write under the data folder
+WRITING_COMMANDS = ("generate", "run", "rebuild", "erase", "dbt")
+
+
+def _keep_out_of_git(settings: Settings) -> None:
+    """A data folder inside the checkout ignores itself (`*` in its own .gitignore, as .venv does), whatever
+    $CSW_DATA_DIR names it: warehouse files, exports and logs never show up in `git status`."""
+    data = settings.data_dir.resolve()
+    if data == REPO_ROOT or not data.is_relative_to(REPO_ROOT):
+        return
+    data.mkdir(parents=True, exist_ok=True)
+    marker = data / ".gitignore"
+    if not marker.exists():
+        marker.write_text("# written by csw: everything here is data\n*\n")
 
 
 if __name__ == "__main__":

@@ -526,8 +526,55 @@ def render_raw_suite(t: Table) -> str:
     return json.dumps(suite, indent=2) + "\n"
 
 
+FIXTURES_DIR = DBT_PROJECT_DIR / "tests" / "fixtures"
+
+
+def render_every_rule_fixtures() -> dict[Path, str]:
+    """The every-rule unit test of account_health_weekly, expanded from two short files: each declared
+    measure's lowest-scoring value (`every_rule_base.csv`, one line per measure) and the cases
+    (`every_rule_cases.csv`: a rule, the value its measure takes, the hand-computed score). Each case is one
+    account whose measures all sit at their base value except the rule's own."""
+    import csv
+    import io
+
+    import yaml
+
+    declared = [
+        m
+        for ms in yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text())["vars"]["health_measures"].values()
+        for m in ms
+    ]
+    with (FIXTURES_DIR / "every_rule_base.csv").open(newline="") as fh:
+        base = {r["measure"]: r["lowest_scoring_value"] for r in csv.DictReader(fh)}
+    if sorted(base) != sorted(declared):
+        raise ValueError(
+            f"{FIXTURES_DIR / 'every_rule_base.csv'} must give each declared health measure (dbt_project.yml, "
+            f"health_measures) its lowest-scoring value: missing {sorted(set(declared) - set(base))}, "
+            f"not declared {sorted(set(base) - set(declared))}"
+        )
+    with (DBT_PROJECT_DIR / "seeds" / "health_rules.csv").open(newline="") as fh:
+        metric_of = {r["rule_id"]: r["metric"] for r in csv.DictReader(fh)}
+    facts, scores = io.StringIO(), io.StringIO()
+    fw, sw = csv.writer(facts, lineterminator="\n"), csv.writer(scores, lineterminator="\n")
+    fw.writerow(["account_id", "week_start", "is_complete", *declared])
+    sw.writerow(["account_id", "health_score"])
+    with (FIXTURES_DIR / "every_rule_cases.csv").open(newline="") as fh:
+        for case in csv.DictReader(fh):
+            if case["rule_id"] not in metric_of:
+                raise ValueError(f"every_rule_cases.csv: rule {case['rule_id']} is not in seeds/health_rules.csv")
+            account = f"{case['rule_id']}@{case['value'] or 'missing'}"
+            values = {**base, metric_of[case["rule_id"]]: case["value"]}
+            fw.writerow([account, "2026-01-05", "true", *(values[m] for m in declared)])
+            sw.writerow([account, case["health_score"]])
+    return {
+        FIXTURES_DIR / "every_rule_facts.csv": facts.getvalue(),
+        FIXTURES_DIR / "every_rule_scores.csv": scores.getvalue(),
+    }
+
+
 def generated_files() -> dict[Path, str]:
     files = {REPO_ROOT / "docs" / "sources.md": render_sources_md()}
+    files |= render_every_rule_fixtures()
     for t in TABLES:
         files[EXPECTATIONS_DIR / "raw" / f"{t.raw_name}.json"] = render_raw_suite(t)
     for source in SOURCES:

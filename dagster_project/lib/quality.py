@@ -75,12 +75,13 @@ def load_suite(path: Path) -> dict:
         raise ValueError(f"cannot read expectation suite {path}: {e}") from e
 
 
-def raw_suite_path(raw_name: str) -> Path:
-    return EXPECTATIONS_DIR / "raw" / f"{raw_name}.json"
+def raw_suite_path(raw_name: str, base: Path = EXPECTATIONS_DIR) -> Path:
+    """A raw table's suite under `base` (Settings.expectations_dir, $CSW_EXPECTATIONS_DIR)."""
+    return base / "raw" / f"{raw_name}.json"
 
 
-def mart_suite_path(mart: str) -> Path:
-    return EXPECTATIONS_DIR / "marts" / f"{mart}.json"
+def mart_suite_path(mart: str, base: Path = EXPECTATIONS_DIR) -> Path:
+    return base / "marts" / f"{mart}.json"
 
 
 # Expectations about the table's structure: checked on the table itself (GX

@@ -56,6 +56,8 @@ class Settings:
     # where Spark runs: an in-process session (`spark_master`, e.g. local[2] or spark://host:7077),
     # or, when `spark_host` is set, a cluster's Thrift server at spark_host:spark_port.
     lake_dir: Path = REPO_ROOT / "data" / "lake"
+    # the Great Expectations suites (raw/<table>.json, marts/<mart>.json)
+    expectations_dir: Path = EXPECTATIONS_DIR
     spark_master: str = "local[2]"
     spark_driver_memory: str = "3g"
     spark_host: str | None = None
@@ -111,6 +113,7 @@ class Settings:
             pg_batch_rows=integer("CSW_PG_BATCH_ROWS", 50_000),
             pg_overlap_minutes=integer("CSW_PG_OVERLAP_MINUTES", 10),
             lake_dir=path("CSW_LAKE_DIR", data / "lake"),
+            expectations_dir=path("CSW_EXPECTATIONS_DIR", EXPECTATIONS_DIR),
             spark_master=env.get("CSW_SPARK_MASTER") or "local[2]",
             spark_driver_memory=env.get("CSW_SPARK_DRIVER_MEMORY") or "3g",
             spark_host=env.get("CSW_SPARK_HOST") or None,
@@ -144,6 +147,7 @@ class Settings:
             "pg_batch_rows": "CSW_PG_BATCH_ROWS",
             "pg_overlap_minutes": "CSW_PG_OVERLAP_MINUTES",
             "lake_dir": "CSW_LAKE_DIR",
+            "expectations_dir": "CSW_EXPECTATIONS_DIR",
             "spark_master": "CSW_SPARK_MASTER",
             "spark_driver_memory": "CSW_SPARK_DRIVER_MEMORY",
             "spark_host": "CSW_SPARK_HOST",

@@ -105,7 +105,7 @@ def raw_quality_checks(context: AssetCheckExecutionContext, warehouse: Warehouse
             severity=AssetCheckSeverity.ERROR,
             description="\n".join(problems) or f"{len(loads)} new load(s) accepted",
             metadata={
-                "suite": f"expectations/raw/{t.raw_name}.json",
+                "suite": str(raw_suite_path(t.raw_name, settings.expectations_dir)),
                 "loads_validated": len(loads),
                 "rejected_loads": MetadataValue.json([load.load_id for load in bad]),
                 "report": MetadataValue.path(str(report_index(reports))),
@@ -113,9 +113,9 @@ def raw_quality_checks(context: AssetCheckExecutionContext, warehouse: Warehouse
         )
 
 
-def _validation(table: str, loads: list[Load], params: dict[str, str]) -> Validation:
+def _validation(table: str, loads: list[Load], params: dict[str, str], base: Path) -> Validation:
     ids = ", ".join(f"'{load.load_id}'" for load in loads)
-    return Validation(raw_suite_path(table), f"raw.{table}", f"_load_id in ({ids})", params)
+    return Validation(raw_suite_path(table, base), f"raw.{table}", f"_load_id in ({ids})", params)
 
 
 def judge_loads(
@@ -131,11 +131,15 @@ def judge_loads(
     batch's volume) rejects them all.
     """
     tables = [table for table, loads in pending.items() if loads]
-    outcomes = _validate_all(settings, [_validation(t, pending[t], params) for t in tables], reports)
+    outcomes = _validate_all(
+        settings, [_validation(t, pending[t], params, settings.expectations_dir) for t in tables], reports
+    )
     unjudged = {t: o.summary() for t, o in zip(tables, outcomes, strict=True) if any(f.error for f in o.failures)}
     failed = {t: o for t, o in zip(tables, outcomes, strict=True) if not o.success and t not in unjudged}
     alone = [(t, load) for t in failed if len(pending[t]) > 1 for load in pending[t]]
-    singles = _validate_all(settings, [_validation(t, [load], params) for t, load in alone], reports)
+    singles = _validate_all(
+        settings, [_validation(t, [load], params, settings.expectations_dir) for t, load in alone], reports
+    )
     by_load = {load.load_id: outcome for (_, load), outcome in zip(alone, singles, strict=True)}
     verdicts = {load.load_id: {} for t in tables if t not in unjudged for load in pending[t]}
     for t, outcome in failed.items():
@@ -174,7 +178,7 @@ def mart_quality_checks(
     marts = [key.path[-1] for key in MART_KEYS]
     validations = [
         Validation(
-            mart_suite_path(mart),
+            mart_suite_path(mart, settings.expectations_dir),
             f"marts.{mart}",
             None,
             {"min_rows": row_floor(published.get(mart, 0))},

@@ -8,7 +8,7 @@ health as (
 ),
 
 current_week as (
-    select max(week_start) as week_start from {{ ref('int_weeks') }}
+    select week_start from {{ ref('int_as_of_week') }}
 ),
 
 open_alerts as (

@@ -4,10 +4,6 @@
     core features; active_users needs target_value different people. -#}
 with
 
-versions as (
-    select * from {{ ref('int_subscription_versions') }}
-),
-
 current_tier as (
     select * from {{ ref('int_account_current_tier') }}
 ),
@@ -31,9 +27,7 @@ core_feature_count as (
 ),
 
 starts as (
-    select account_id, cast(min(started_at) as date) as started_on
-    from versions
-    group by account_id
+    select account_id, started_on from {{ ref('int_account_starts') }}
 ),
 
 current_tiers as (

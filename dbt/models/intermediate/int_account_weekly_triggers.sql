@@ -6,13 +6,13 @@
     was last seen in, so `days` is never overstated. -#}
 with
 
-weeks as (
-    select * from {{ ref('int_weeks') }}
+as_of_week as (
+    select * from {{ ref('int_as_of_week') }}
 ),
 
 window_start as (
-    select cast({{ dbt.dateadd('week', -var('task_history_weeks'), 'max(week_start)') }} as date) as week_start
-    from weeks
+    select cast({{ dbt.dateadd('week', -var('task_history_weeks'), 'week_start') }} as date) as week_start
+    from as_of_week
 ),
 
 alerts as (

@@ -28,9 +28,7 @@ seated_weeks as (
 ),
 
 account_start as (
-    select account_id, min(started_at) as started_at
-    from versions
-    group by account_id
+    select * from {{ ref('int_account_starts') }}
 ),
 
 final as (

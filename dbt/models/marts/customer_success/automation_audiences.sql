@@ -7,7 +7,7 @@ tasks as (
 ),
 
 latest_week as (
-    select max(week_start) as week_start from {{ ref('int_weeks') }}
+    select week_start from {{ ref('int_as_of_week') }}
 ),
 
 final as (

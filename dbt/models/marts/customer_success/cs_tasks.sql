@@ -32,7 +32,7 @@ teams as (
 ),
 
 latest_week as (
-    select max(week_start) as week_start from {{ ref('int_weeks') }}
+    select week_start from {{ ref('int_as_of_week') }}
 ),
 
 matched as (
