@@ -26,7 +26,6 @@ No Dagster here; the folders are passed in.
 from __future__ import annotations
 
 import gzip
-import hashlib
 import os
 import re
 import secrets
@@ -38,6 +37,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+
+from dagster_project.lib.extract import sha256
 
 KEEP_SCHEMAS = ("raw", "raw_accepted")
 TEXT_SUFFIXES = (".csv", ".jsonl", ".ndjson", ".json", ".log", ".txt", ".html", ".md", ".yml", ".yaml", ".out", ".err")
@@ -481,14 +482,6 @@ class Erasure:
         )
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def ensure_erasure_table(conn: duckdb.DuckDBPyConnection) -> None:
     conn.execute(
         """create table if not exists raw._erasures (
@@ -547,7 +540,7 @@ def erase(
                 stat = path.stat()
                 n = conn.execute(
                     "update raw._load_log set checksum = ?, file_size = ?, file_mtime_ns = ? where file_path = ?",
-                    [_sha256(path), stat.st_size, stat.st_mtime_ns, rel],
+                    [sha256(path), stat.st_size, stat.st_mtime_ns, rel],
                 ).fetchone()[0]
                 result.landing_refingerprinted += 1 if n else 0
                 result.files_rewritten.append(str(path))
