@@ -12,16 +12,20 @@ records under `records`), and which contract table each record becomes, column b
       created_at: {field: CreatedDate, convert: timestamp}
       account_id: {field: organization_id, lookup: {object: organizations, key: id, value: external_id}}
 
-A field listed in `field` as a list means the first one with a value. Conversions: `timestamp` (ISO 8601
-with or without milliseconds, or epoch seconds/milliseconds, to ISO 8601 UTC), `boolean` (true/false,
-1/0, yes/no), `integer`, `bands` (a number to the label of the first band whose upper bound it does not
-exceed). A value outside `values` is a row problem unless `unmapped: keep` passes it through. `lookup`
+A field listed in `field` as a list means the first one with a value (`join:` joins them instead).
+Conversions: `timestamp` (epoch seconds or milliseconds to a time; ISO 8601 text passes to the contract
+check as it is, which reads any offset), `boolean` (true/false, 1/0, yes/no), `integer`, `bands` (a number
+to the label of the first band whose upper bound it does not exceed); `default:` for no value. A value
+outside `values` is a row problem unless `unmapped: keep` passes it through or `otherwise:` names what it
+becomes. `lookup`
 replaces the value by a field of another record: `records:` one of the same file (a sideloaded array),
 `object:` one of the vendor's lookup-only objects (every file of it, latest `version` first); a list of
 lookups is followed step by step (Intercom: conversation -> contact -> company).
 
-What comes out is one contract-shaped row per record, with the record's line (CSV line, JSON line, or
-position in the page) and the record itself kept for the quarantine. From there the file loader takes
+Each table's mapping compiles to one SQL statement per file over the records' JSON text (`mapping_sql`:
+one parse per record for all the fields it reads, lookups as joins; JSON lines are read by DuckDB, CSV and
+API pages by Python). What comes out is one contract-shaped row per record, with the record's line (CSV
+line, JSON line, or position in the page) and the record itself kept for the quarantine. From there the file loader takes
 over exactly as for a native file (`lib/extract.load_file`): contract check, quarantine with file and
 line, verdict, lineage, gate. A file that lacks a field the profile needs (a column renamed by an admin)
 or cannot be read (a page cut off) is quarantined whole with the field named. Nothing here knows a
