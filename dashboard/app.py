@@ -27,7 +27,7 @@ QUERIES = {
     "cohorts": "select * from cohort_retention",
     "health": "select h.*, a.region, a.service_tier, a.account_name from account_health_weekly h left join dim_accounts a using (account_id)",
     "alerts": "select * from churn_risk_alerts",
-    "renewals": "select r.*, a.account_name, a.region, a.service_tier from renewal_pipeline r left join dim_accounts a using (account_id)",
+    "renewals": "select r.*, a.region, a.service_tier from renewal_pipeline r left join dim_accounts a using (account_id)",
     "tasks": "select t.*, a.csm_id, a.csm_name, a.current_arr from cs_tasks t left join dim_accounts a using (account_id)",
     "onboarding": "select o.*, a.account_name, a.csm_name from onboarding_progress o left join dim_accounts a using (account_id)",
     "backtest": "select * from health_score_backtest",
@@ -262,14 +262,27 @@ def leadership_page(data: dict[str, pd.DataFrame]) -> None:
             use_container_width=True,
         )
     with h2:
-        st.subheader("Renewals in the next 90 days")
-        renewals = keep(data["renewals"])
-        renewals = renewals.assign(
-            health_band=renewals["health_band"].fillna("unscored"), arr=renewals["arr"].astype(float)
+        st.subheader("Contract renewals in the next 90 days")
+        every = keep(data["renewals"])
+        every = every.assign(health_band=every["health_band"].fillna("unscored"), arr=every["arr"].astype(float))
+        risky = (every["health_band"] == "red") | (every["open_alerts"] > 0)
+        # a monthly plan "renews" every month: contract renewals are what renewal work plans on, and the
+        # monthly plans at risk are a figure of their own (renewal_pipeline.renewal_kind)
+        contract = every["is_contract_renewal"].fillna(False).astype(bool)
+        renewals = every[contract]
+        monthly_at_risk = every[~contract & risky]
+        c1, c2 = st.columns(2)
+        c1.metric(
+            "ARR renewing (contracts)",
+            money(renewals["arr"].sum()),
+            delta=f"{money(renewals[risky[contract]]['arr'].sum())} at risk",
+            delta_color="inverse",
         )
-        at_risk = renewals[(renewals["health_band"] == "red") | (renewals["open_alerts"] > 0)]["arr"].sum()
-        st.metric(
-            "ARR renewing", money(renewals["arr"].sum()), delta=f"{money(at_risk)} at risk", delta_color="inverse"
+        c2.metric(
+            "Monthly plans at risk",
+            f"{monthly_at_risk['account_id'].nunique():,} accounts",
+            delta=f"{money(monthly_at_risk['arr'].sum())} ARR",
+            delta_color="off",
         )
         st.altair_chart(
             alt.Chart(renewals)
@@ -312,8 +325,9 @@ def leadership_page(data: dict[str, pd.DataFrame]) -> None:
                 "billing_interval",
                 "arr",
                 "health_band",
+                "health_score",
                 "open_alerts",
-                "csm_id",
+                "csm_name",
             ]
         ],
         hide_index=True,

@@ -49,7 +49,15 @@ def business_summary(published: Path, as_of: date) -> list[str]:
                 "select health_band, count(*) from dim_accounts where is_active group by health_band"
             ).fetchall()
         )
-        renewals = one("select count(*), sum(arr) from renewal_pipeline where renewal_window = 30")
+        # contract renewals only: a monthly plan "renews" every month (renewal_pipeline.renewal_kind); monthly
+        # subscriptions count as their own figure, those at risk (red, or with an open churn-risk alert)
+        renewals = one(
+            "select count(case when is_contract_renewal then 1 end), sum(case when is_contract_renewal then arr end), "
+            "count(distinct case when not is_contract_renewal and (health_band = 'red' or open_alerts > 0) "
+            "then account_id end), "
+            "sum(case when not is_contract_renewal and (health_band = 'red' or open_alerts > 0) then arr end) "
+            "from renewal_pipeline where renewal_window = 30"
+        )
         week = as_of - timedelta(days=as_of.weekday())
         alerts = one(
             "select count(*), count(distinct account_id) from churn_risk_alerts "
@@ -77,7 +85,10 @@ def business_summary(published: Path, as_of: date) -> list[str]:
         + ", ".join(f"{bands.get(b, 0):,} {b}" for b in ("green", "yellow", "red"))
         + (f", {bands[None]:,} unscored" if bands.get(None) else "")
     )
-    lines.append(f"Renewals in the next 30 days: {renewals[0] or 0:,}, {_money(renewals[1] or 0)} ARR")
+    lines.append(
+        f"Renewals in the next 30 days: {renewals[0] or 0:,} contracts, {_money(renewals[1] or 0)} ARR; "
+        f"monthly plans at risk (red or alerted): {renewals[2] or 0:,} accounts, {_money(renewals[3] or 0)} ARR"
+    )
     lines.append(f"New churn-risk alerts this week (from {week}): {alerts[0] or 0:,} on {alerts[1] or 0:,} accounts")
     if tasks:
         lines.append(

@@ -1,7 +1,10 @@
 {#- Subscriptions whose current term ends within 90 days of the as-of date.
     Terms run from started_at in steps of the billing interval (12 months for
     annual plans, 1 month for monthly ones), so monthly plans always appear in
-    the 30-day window; filter on billing_interval for contract renewals only. -#}
+    the 30-day window: `renewal_kind` tells a contract renewal (a committed term
+    longer than a month: quarterly, a year, two) from a monthly rollover, which
+    renews by itself unless cancelled and is what a CS leader does not plan
+    renewal work on. -#}
 with
 
 versions as (
@@ -45,7 +48,11 @@ current_health as (
 ),
 
 accounts as (
-    select account_id, csm_id from {{ ref('stg_crm__accounts') }}
+    select account_id, account_name, csm_id from {{ ref('stg_crm__accounts') }}
+),
+
+csms as (
+    select csm_id, csm_name from {{ ref('stg_crm__csms') }}
 ),
 
 scheduled_cancellations as (
@@ -72,11 +79,17 @@ final as (
         scheduled_cancellations.subscription_id is not null as is_cancellation_scheduled,
         current_health.health_band,
         coalesce(current_health.open_alerts, 0) as open_alerts,
-        accounts.csm_id
+        accounts.csm_id,
+        case when renewal_dates.interval_months > 1 then 'contract' else 'monthly_rollover' end as renewal_kind,
+        renewal_dates.interval_months > 1 as is_contract_renewal,
+        accounts.account_name,
+        csms.csm_name,
+        current_health.health_score
     from renewal_dates
     left join subscription_mrr on subscription_mrr.subscription_id = renewal_dates.subscription_id
     left join current_health on current_health.account_id = renewal_dates.account_id
     left join accounts on accounts.account_id = renewal_dates.account_id
+    left join csms on csms.csm_id = accounts.csm_id
     left join scheduled_cancellations on scheduled_cancellations.subscription_id = renewal_dates.subscription_id
     where {{ dbt.datediff(as_of_date(), 'renewal_dates.renewal_date', 'day') }} <= 90
 )
