@@ -7,8 +7,10 @@ container stop, the run's process cannot end them: before this, the dbt subproce
 into the build file and the GX worker stayed alive, re-parented to init.
 
 1. **Tied to the parent's death.** Each child asks the kernel to kill it when its parent dies
-   (`prctl(PR_SET_PDEATHSIG, SIGKILL)`), then checks that the parent is still the one that started it
-   (a parent that died a moment before is not signalled).
+   (`prctl(PR_SET_PDEATHSIG, SIGKILL)`), then checks that its parent is still the process that started
+   it, whose pid the starter passes (`CSW_PARENT_PID`, or an argument): a parent that died before the
+   request, even while the child's interpreter was still starting, is not signalled, and the child
+   would have been re-parented to init unnoticed (seen: a run killed the moment `csw-dbt` started).
 2. **Registered.** Each child writes `<registry>/<pid>.json` (its pid, its start time, its parent's pid
    and start time, its role). The next run's start (`end_leftovers`) ends any registered child that is
    still alive while its parent is gone, with the process tree under it, and says so; entries of
@@ -63,10 +65,19 @@ def _tree(pid: int) -> list[int]:
     return out
 
 
-def die_with_parent(registry: Path | None, role: str) -> None:
-    """Call first thing in a child process: the kernel kills it when its parent dies; it is registered."""
+PARENT_PID_ENV = "CSW_PARENT_PID"
+
+
+def die_with_parent(registry: Path | None, role: str, expected_parent: int | None = None) -> None:
+    """Call first thing in a child process: the kernel kills it when its parent dies; it is registered.
+    `expected_parent`: the pid of the process that started this one (else $CSW_PARENT_PID, else whoever
+    the parent is now); when the parent is already another process, the starter is gone: exit."""
     if not sys.platform.startswith("linux"):
         return
+    if expected_parent is None and os.environ.get(PARENT_PID_ENV, "").isdigit():
+        expected_parent = int(os.environ[PARENT_PID_ENV])
+    if expected_parent is not None and os.getppid() != expected_parent:
+        os._exit(1)  # the run that started this process died while it was starting
     parent = os.getppid()
     parent_started = _start_time(parent)
     libc = ctypes.CDLL(None, use_errno=True)

@@ -158,10 +158,10 @@ def _plain(value: Any) -> Any:
 _worker: ProcessPoolExecutor | None = None
 
 
-def _import_gx(children_dir: Path | None) -> None:
+def _import_gx(children_dir: Path | None, parent: int | None = None) -> None:
     """The GX process's start: it ends with the run's process (lib/children.py), no usage analytics (nothing
     may leave the machine), GX's own logs quiet."""
-    die_with_parent(children_dir, "Great Expectations")
+    die_with_parent(children_dir, "Great Expectations", parent)
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     logging.getLogger("great_expectations").setLevel(logging.ERROR)
     with warnings.catch_warnings():
@@ -182,7 +182,7 @@ def _gx_process(children_dir: Path | None = None) -> ProcessPoolExecutor:
             max_workers=1,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_import_gx,
-            initargs=(children_dir,),
+            initargs=(children_dir, os.getpid()),
         )
     return _worker
 

@@ -16,6 +16,7 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 from packaging.version import Version
 
 from dagster_project.defs.resources import WarehouseResource, load_settings
+from dagster_project.lib.children import PARENT_PID_ENV
 from dagster_project.lib.dbt_failures import describe_failed_tests
 from dagster_project.lib.dbt_project import (
     AS_OF_ENV,
@@ -118,6 +119,8 @@ def warehouse_dbt_assets(
             **settings.dbt_env(),
             AS_OF_ENV: resolve_as_of(context.run.tags, settings).isoformat(),
             CHECKED_THROUGH_ENV: through.isoformat(sep=" ") if through else "",
+            # `csw-dbt` exits at once if this process is gone by the time it starts (lib/children.py)
+            PARENT_PID_ENV: str(os.getpid()),
         }
     )
     # Unit tests check the SQL, not the data, so CI runs them (tests/test_dbt_unit_tests.py),
