@@ -38,10 +38,9 @@ from pathlib import Path
 
 import duckdb
 
-from dagster_project.lib.extract import sha256
+from dagster_project.lib.extract import sha256, sql_literal
 
 KEEP_SCHEMAS = ("raw", "raw_accepted")
-TEXT_SUFFIXES = (".csv", ".jsonl", ".ndjson", ".json", ".log", ".txt", ".html", ".md", ".yml", ".yaml", ".out", ".err")
 PARQUET_MAGIC = b"PAR1"
 SQLITE_MAGIC = b"SQLite format 3\x00"
 DUCKDB_MAGIC = b"DUCK"  # at offset 8
@@ -64,10 +63,6 @@ class Person:
     names: set[str] = field(default_factory=set)
     comments: set[str] = field(default_factory=set)
     pseudonyms: dict[str, str] = field(default_factory=dict)  # user id -> anonymous key
-
-    @property
-    def empty(self) -> bool:
-        return not (self.contact_ids or self.user_ids or self.emails)
 
     def secrets(self) -> list[str]:
         """Every string that must not survive anywhere (names and comments may be shared by others)."""
@@ -195,12 +190,7 @@ class Scrubber:
 
 
 def _sql_list(values: Iterable[str]) -> str:
-    return "(" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + ")"
-
-
-def _lit(value: str) -> str:
-    """A SQL string literal."""
-    return "'" + value.replace("'", "''") + "'"
+    return "(" + ", ".join(sql_literal(v) for v in values) + ")"
 
 
 def _re2(values: Iterable[str]) -> str:
@@ -237,14 +227,14 @@ def scrub_tables(conn: duckdb.DuckDBPyConnection, person: Person, schemas: Itera
         for c in text_cols:
             col = f'"{c}"'
             if person.pseudonyms:
-                cases = " ".join(f"when {_lit(u)} then {_lit(p)}" for u, p in person.pseudonyms.items())
+                cases = " ".join(f"when {sql_literal(u)} then {sql_literal(p)}" for u, p in person.pseudonyms.items())
                 statements.append(
                     f"update {name} set {col} = case {col} {cases} end where {col} in {_sql_list(person.pseudonyms)}"
                 )
             if person.emails:
                 statements.append(f"update {name} set {col} = null where lower({col}) in {_sql_list(person.emails)}")
                 # whole addresses only: `ada@x.io` inside `jada@x.io` is someone else's
-                pattern = _lit("(^|[^A-Za-z0-9_.@+])(" + _re2(emails) + ")([^A-Za-z0-9_.@+]|$)")
+                pattern = sql_literal("(^|[^A-Za-z0-9_.@+])(" + _re2(emails) + ")([^A-Za-z0-9_.@+]|$)")
                 statements.append(
                     f"update {name} set {col} = regexp_replace({col}, {pattern}, '\\1\\3', 'gi') "
                     f"where regexp_matches({col}, {pattern}, 'i')"
@@ -253,17 +243,17 @@ def scrub_tables(conn: duckdb.DuckDBPyConnection, person: Person, schemas: Itera
             private = person.names | person.comments
             if keys and private:
                 # names and comments inside text that names the person (a quarantined row, a message)
-                mentions = " or ".join(f"contains({col}, {_lit(k)})" for k in sorted(keys))
+                mentions = " or ".join(f"contains({col}, {sql_literal(k)})" for k in sorted(keys))
                 expr = col
                 for value in sorted(private, key=len, reverse=True):
-                    expr = f"replace({expr}, {_lit(value)}, '')"
+                    expr = f"replace({expr}, {sql_literal(value)}, '')"
                 statements.append(f"update {name} set {col} = {expr} where {mentions}")
             for uid, pseudo in person.pseudonyms.items():
                 # a user id inside text (a quarantined record, a message): whole tokens only
                 pattern = "(^|[^A-Za-z0-9_.@+])" + re.escape(uid) + "([^A-Za-z0-9_.@+]|$)"
-                pat = _lit(pattern)
+                pat = sql_literal(pattern)
                 statements.append(
-                    f"update {name} set {col} = regexp_replace({col}, {pat}, {_lit(chr(92) + '1' + pseudo + chr(92) + '2')}, 'g') "
+                    f"update {name} set {col} = regexp_replace({col}, {pat}, {sql_literal(chr(92) + '1' + pseudo + chr(92) + '2')}, 'g') "
                     f"where regexp_matches({col}, {pat})"
                 )
         for statement in statements:
@@ -455,7 +445,7 @@ def still_holding(path: Path, person: Person, values: Iterable[str] | None = Non
                 if not cols:
                     continue
                 text = "lower(concat_ws('|', " + ", ".join(f'cast("{c}" as varchar)' for c in cols) + "))"
-                hits = " or ".join(f"contains({text}, {_lit(v)})" for v in lowered)
+                hits = " or ".join(f"contains({text}, {sql_literal(v)})" for v in lowered)
                 if conn.execute(f"select count(*) from {relation} where {hits}").fetchone()[0]:
                     return True
         finally:
@@ -613,9 +603,3 @@ def _scrub_file(path: Path, person: Person, scrub: Scrubber, kind: str | None = 
     if kind == "sqlite":
         return scrub_sqlite(path, scrub)
     return False
-
-
-def erasures(conn: duckdb.DuckDBPyConnection) -> list[dict]:
-    ensure_erasure_table(conn)
-    cols = [d[0] for d in conn.execute("select * from raw._erasures limit 0").description]
-    return [dict(zip(cols, r, strict=True)) for r in conn.execute("select * from raw._erasures order by 1").fetchall()]
