@@ -1,7 +1,10 @@
 {#- The weekly health score: every rule of the health_rules seed applied to the
     week's facts, summed per component, banded, compared with last week, and
-    the main driver named (the component furthest below its maximum; ties go to
-    the component listed first in health_components). -#}
+    the main driver named: the component furthest below its maximum relative to
+    that maximum, counting only the rules that can apply to the account at its
+    age (applies_from_day); ties go to the larger shortfall in points, then to
+    the component listed first in health_components. The score itself counts
+    every rule. -#}
 {#- the measures the rules may read: declared once (dbt_project.yml, health_measures) -#}
 {%- set metrics = health_measures() -%}
 with
@@ -27,7 +30,8 @@ bands as (
     scored top points on DuckDB (both sides float) and mid points on Spark (both sides double). -#}
 metric_values as (
     {% for metric in metrics %}
-    select account_id, week_start, '{{ metric }}' as metric, cast({{ metric }} as decimal(18, 6)) as metric_value
+    select account_id, week_start, days_since_start, '{{ metric }}' as metric,
+        cast({{ metric }} as decimal(18, 6)) as metric_value
     from facts
     {% if not loop.last %}union all{% endif %}
     {% endfor %}
@@ -45,7 +49,14 @@ rule_points as (
             when rules.direction = 'lower_is_better' and metric_values.metric_value <= rules.top_threshold then rules.top_points
             when rules.direction = 'lower_is_better' and metric_values.metric_value <= rules.mid_threshold then rules.mid_points
             else rules.low_points
-        end as points
+        end as points,
+        {#- the most the rule can give (as assert_health_weights_add_up reads it) -#}
+        case
+            when rules.top_points >= rules.mid_points and rules.top_points >= rules.low_points then rules.top_points
+            when rules.mid_points >= rules.low_points then rules.mid_points
+            else rules.low_points
+        end as reachable_points,
+        coalesce(metric_values.days_since_start, 0) >= coalesce(rules.applies_from_day, 0) as is_applicable
     from metric_values
     inner join rules
         on rules.metric = metric_values.metric
@@ -58,7 +69,10 @@ component_points as (
         rule_points.component,
         components.max_points,
         components.sort_order,
-        sum(rule_points.points) as points
+        sum(rule_points.points) as points,
+        sum(case when rule_points.is_applicable then rule_points.reachable_points - rule_points.points else 0 end)
+            as applicable_gap,
+        sum(case when rule_points.is_applicable then rule_points.reachable_points else 0 end) as applicable_max
     from rule_points
     inner join components
         on components.component = rule_points.component
@@ -66,15 +80,22 @@ component_points as (
              components.max_points, components.sort_order
 ),
 
+{#- Relative shortfall rounded to four decimals, so DuckDB and Spark rank the same ties the same way. -#}
 drivers as (
     select
         account_id,
         week_start,
         component as main_driver,
+        applicable_gap as main_driver_gap,
+        cast(round(cast(applicable_gap as decimal(18, 6)) / applicable_max, 4) as decimal(9, 4))
+            as main_driver_gap_share,
         row_number() over (
-            partition by account_id, week_start order by max_points - points desc, sort_order
+            partition by account_id, week_start
+            order by cast(round(cast(applicable_gap as decimal(18, 6)) / applicable_max, 4) as decimal(9, 4)) desc,
+                     applicable_gap desc, sort_order
         ) as shortfall_rank
     from component_points
+    where applicable_max > 0
 ),
 
 scores as (
@@ -116,7 +137,9 @@ final as (
             partition by banded.account_id order by banded.week_start) as integer) as score_change,
         lag(banded.health_band) over (partition by banded.account_id order by banded.week_start) as previous_health_band,
         drivers.main_driver,
-        facts.is_complete
+        facts.is_complete,
+        cast(drivers.main_driver_gap as integer) as main_driver_gap,
+        drivers.main_driver_gap_share
     from banded
     inner join drivers
         on drivers.account_id = banded.account_id
