@@ -24,6 +24,20 @@ current_health as (
     select * from {{ ref('int_account_current_health') }}
 ),
 
+{#- the currency of the account's latest subscription version known at the as-of date -#}
+billing_currency as (
+    select account_id, currency
+    from (
+        select
+            account_id,
+            currency,
+            row_number() over (partition by account_id order by valid_from desc, subscription_id desc) as recency
+        from {{ ref('int_subscription_versions') }}
+        where cast(valid_from as date) <= {{ as_of_date() }}
+    ) as versions
+    where recency = 1
+),
+
 final as (
     select
         accounts.account_id,
@@ -42,7 +56,8 @@ final as (
         current_month.seats as licensed_seats,
         current_health.health_score,
         current_health.health_band,
-        coalesce(current_month.mrr, 0) > 0 as is_active
+        coalesce(current_month.mrr, 0) > 0 as is_active,
+        billing_currency.currency as billing_currency
     from accounts
     left join csms
         on csms.csm_id = accounts.csm_id
@@ -52,6 +67,8 @@ final as (
         on current_health.account_id = accounts.account_id
     left join current_tier
         on current_tier.account_id = accounts.account_id
+    left join billing_currency
+        on billing_currency.account_id = accounts.account_id
 )
 
 select * from final

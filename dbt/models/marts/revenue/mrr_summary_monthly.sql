@@ -61,7 +61,8 @@ final as (
         count(case when m.expansion_mrr > 0 then 1 end) as expanding_accounts,
         count(case when m.contraction_mrr > 0 then 1 end) as contracting_accounts,
         count(case when m.cc_expansion_mrr > 0 then 1 end) as cc_expanding_accounts,
-        count(case when m.cc_contraction_mrr > 0 then 1 end) as cc_contracting_accounts
+        count(case when m.cc_contraction_mrr > 0 then 1 end) as cc_contracting_accounts,
+        count(case when m.reactivation_mrr > 0 then 1 end) as reactivated_accounts
     from grid
     left join movements_by_segment as m
         on m.month = grid.month

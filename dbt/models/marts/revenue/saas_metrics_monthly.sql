@@ -3,12 +3,17 @@
     MRR churn rates, expansion rate, quick ratio, their trailing-twelve-month versions and a
     simple LTV, and the constant-currency movements and rates (cc_), whose base is the starting
     book at the month's rate (starting_mrr + fx_adjustment_mrr). Formulas and worked examples:
-    docs/metrics.md. -#}
+    docs/metrics.md. Rows whose rates rest on few accounts, and quick ratios over
+    almost no loss, are flagged (seed low_base_settings; docs/metrics.md, "Fragile ratios"). -#}
 {%- set ttm = "over (partition by service_tier order by month rows between 11 preceding and current row)" -%}
 with
 
 summary as (
     select * from {{ ref('mrr_summary_monthly') }}
+),
+
+settings as (
+    select * from {{ ref('low_base_settings') }}
 ),
 
 windowed as (
@@ -83,8 +88,12 @@ final as (
             as cc_quick_ratio,
         case when months_in_window = 12 then
             {{ ratio('new_mrr_ttm + cc_expansion_mrr_ttm + reactivation_mrr_ttm',
-                     'cc_contraction_mrr_ttm + cc_churned_mrr_ttm') }} end as cc_quick_ratio_ttm
+                     'cc_contraction_mrr_ttm + cc_churned_mrr_ttm') }} end as cc_quick_ratio_ttm,
+        starting_accounts < min_base_accounts as is_low_base,
+        contraction_mrr + churned_mrr < min_loss_share * starting_mrr as is_quick_ratio_low_base,
+        reactivated_accounts
     from windowed
+    cross join settings
 )
 
 select * from final
