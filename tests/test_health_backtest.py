@@ -122,3 +122,48 @@ def test_the_default_seeds_meet_their_targets_on_the_sample(pipeline_run: Pipeli
     assert auc >= Decimal("0.75"), auc
     assert precision >= Decimal(1) / 3, precision
     assert recall >= Decimal("0.8"), recall
+
+
+def _auc(known: list[tuple[int, bool]]) -> Decimal:
+    positives = sorted(s for s, y in known if y)
+    negatives = sorted(s for s, y in known if not y)
+    pairs = sum(
+        (len(negatives) - bisect_right(negatives, s))
+        + Decimal("0.5") * (bisect_right(negatives, s) - bisect_left(negatives, s))
+        for s in positives
+    )
+    return (Decimal(pairs) / (len(positives) * len(negatives))).quantize(MICRO, ROUND_HALF_UP)
+
+
+def test_published_outcome_weeks_reproduce_the_backtest(pipeline_run: PipelineRun, outcomes: dict) -> None:
+    """Issue 32: an analyst recomputes the backtest from what is published. The published labels are the
+    independent Python ones, and each quarter's AUC, its 95% interval (Hanley and McNeil over outcome
+    events and accounts without the outcome) and its low-base flag follow from them."""
+    published = pipeline_run.query(
+        "select account_id, week_start, quarter_start, health_score, is_known, had_outcome, outcome_week "
+        "from marts.health_score_outcomes_weekly"
+    )
+    known = {(a, w): (q, s, y, o) for a, w, q, s, k, y, o in published if k}
+    assert known and {k: v[2] for k, v in known.items()} == {k: y for k, y in outcomes.items() if k in known}
+    assert not [r for r in published if not r[4] and r[5] is not None]
+    (min_outcomes,) = pipeline_run.query("select min_outcomes from seeds.backtest_settings")[0]
+    mart = {
+        q: (auc, low, high, flag)
+        for q, auc, low, high, flag in pipeline_run.query(
+            "select quarter_start, auc, auc_ci_low, auc_ci_high, is_low_base from marts.health_score_backtest "
+            "where section = 'auc' and subject = 'health_score'"
+        )
+    }
+    quarters = sorted({v[0] for v in known.values()})
+    assert len(quarters) > 4
+    for quarter in [*quarters, None]:
+        weeks = {k: v for k, v in known.items() if quarter is None or v[0] == quarter}
+        auc = _auc([(v[1], v[2]) for v in weeks.values()])
+        events = len({(k[0], v[3]) for k, v in weeks.items() if v[2]})
+        accounts = len({k[0] for k, v in weeks.items() if not v[2]})
+        a = float(auc)
+        q1, q2 = a / (2 - a), 2 * a * a / (1 + a)
+        se = ((a * (1 - a) + (events - 1) * (q1 - a * a) + (accounts - 1) * (q2 - a * a)) / (events * accounts)) ** 0.5
+        low = Decimal(str(max(0.0, a - 1.96 * se))).quantize(Decimal("0.0001"), ROUND_HALF_UP)
+        high = Decimal(str(min(1.0, a + 1.96 * se))).quantize(Decimal("0.0001"), ROUND_HALF_UP)
+        assert mart[quarter] == (auc, low, high, events < min_outcomes), quarter

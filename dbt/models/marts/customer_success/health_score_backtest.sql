@@ -5,7 +5,10 @@
       base rate (lift);
     - auc: per quarter and pooled (quarter_start null), the AUC of the score and of each
       component's points, in rank-sum form (ties share their average rank): the probability that
-      an account-week followed by the outcome scored lower than one that was not;
+      an account-week followed by the outcome scored lower than one that was not; with a 95%
+      interval (Hanley and McNeil's standard error over the independent units: outcome events and
+      accounts without the outcome, not weeks) and periods with fewer than min_outcomes outcome
+      events flagged is_low_base;
     - alert_rule: per churn-risk rule and for all of them, precision (share of firings followed by
       the outcome within the horizon), recall (share of outcome events preceded by a firing within
       recall_weeks) and the median lead time in weeks from firing to the outcome. -#}
@@ -48,7 +51,8 @@ scored as (
         health.support_points,
         health.relationship_points,
         health.financial_points,
-        case when outcomes.had_outcome then 1 else 0 end as outcome
+        case when outcomes.had_outcome then 1 else 0 end as outcome,
+        outcomes.outcome_week
     from health
     inner join outcomes
         on outcomes.account_id = health.account_id
@@ -57,12 +61,33 @@ scored as (
 
 periods as (
     select account_id, week_start, quarter_start as period_start, health_band, health_score, usage_points,
-           engagement_points, support_points, relationship_points, financial_points, outcome
+           engagement_points, support_points, relationship_points, financial_points, outcome, outcome_week
     from scored
     union all
     select account_id, week_start, cast(null as date) as period_start, health_band, health_score, usage_points,
-           engagement_points, support_points, relationship_points, financial_points, outcome
+           engagement_points, support_points, relationship_points, financial_points, outcome, outcome_week
     from scored
+),
+
+{#- the independent units behind a period's AUC: weeks of one account are not independent (one loss
+    labels up to horizon_days / 7 weeks before it), so the interval counts outcome events and
+    accounts without the outcome -#}
+period_units as (
+    select
+        period_start,
+        count(distinct case when outcome = 0 then account_id end) as accounts_without_outcome
+    from periods
+    group by period_start
+),
+
+period_events as (
+    select period_start, count(*) as outcome_events
+    from (
+        select distinct period_start, account_id, outcome_week
+        from periods
+        where outcome = 1
+    ) as events
+    group by period_start
 ),
 
 base_rates as (
@@ -115,6 +140,41 @@ rank_sums as (
         sum(case when outcome = 1 then average_rank else 0 end) as outcome_rank_sum
     from ranked
     group by period_start, subject
+),
+
+aucs as (
+    select
+        rank_sums.*,
+        {{ ratio('outcome_rank_sum - outcomes * (outcomes + 1) * 0.5', 'outcomes * (scored_weeks - outcomes)') }}
+            as auc,
+        coalesce(period_events.outcome_events, 0) as outcome_events,
+        period_units.accounts_without_outcome
+    from rank_sums
+    inner join period_units
+        on period_units.period_start = rank_sums.period_start
+        or (period_units.period_start is null and rank_sums.period_start is null)
+    left join period_events
+        on period_events.period_start = rank_sums.period_start
+        or (period_events.period_start is null and rank_sums.period_start is null)
+),
+
+{#- Hanley and McNeil (1982): se = sqrt((A(1 - A) + (n1 - 1)(Q1 - A^2) + (n0 - 1)(Q2 - A^2)) / (n1 n0)),
+    Q1 = A / (2 - A), Q2 = 2A^2 / (1 + A); n1 outcome events, n0 accounts without the outcome.
+    In double precision from the six-decimal AUC, rounded to four decimals (DuckDB and Spark agree). -#}
+auc_errors as (
+    select
+        aucs.*,
+        case when auc is not null and outcome_events > 0 and accounts_without_outcome > 0 then
+            sqrt((
+                cast(auc as double) * (1 - cast(auc as double))
+                + (outcome_events - 1) * (cast(auc as double) / (2 - cast(auc as double))
+                                          - cast(auc as double) * cast(auc as double))
+                + (accounts_without_outcome - 1) * (2 * cast(auc as double) * cast(auc as double)
+                                                    / (1 + cast(auc as double))
+                                                    - cast(auc as double) * cast(auc as double))
+            ) / (cast(outcome_events as double) * accounts_without_outcome))
+        end as auc_se
+    from aucs
 ),
 
 fired as (
@@ -194,7 +254,10 @@ sections as (
         cast(null as {{ dbt.type_bigint() }}) as outcome_events,
         cast(null as {{ dbt.type_bigint() }}) as preceded_events,
         cast(null as decimal(12, 6)) as recall,
-        cast(null as {{ dbt.type_float() }}) as median_lead_weeks
+        cast(null as {{ dbt.type_float() }}) as median_lead_weeks,
+        cast(null as decimal(9, 4)) as auc_ci_low,
+        cast(null as decimal(9, 4)) as auc_ci_high,
+        cast(null as boolean) as is_low_base
     from band_rates
     inner join base_rates
         on base_rates.period_start = band_rates.period_start
@@ -212,9 +275,15 @@ sections as (
         {{ ratio('outcomes', 'scored_weeks') }},
         {{ ratio('outcomes', 'scored_weeks') }},
         null,
-        {{ ratio('outcome_rank_sum - outcomes * (outcomes + 1) * 0.5', 'outcomes * (scored_weeks - outcomes)') }},
-        null, null, null, null, null, null, null
-    from rank_sums
+        auc,
+        null, null, null,
+        outcome_events,
+        null, null, null,
+        cast(round(case when auc - 1.96 * auc_se < 0 then 0 else auc - 1.96 * auc_se end, 4) as decimal(9, 4)),
+        cast(round(case when auc + 1.96 * auc_se > 1 then 1 else auc + 1.96 * auc_se end, 4) as decimal(9, 4)),
+        outcome_events < min_outcomes
+    from auc_errors
+    cross join settings
 
     union all
 
@@ -235,7 +304,10 @@ sections as (
         rule_recall.outcome_events,
         rule_recall.preceded_events,
         {{ ratio('rule_recall.preceded_events', 'rule_recall.outcome_events') }},
-        rule_precision.median_lead_weeks
+        rule_precision.median_lead_weeks,
+        null,
+        null,
+        null
     from rule_precision
     left join rule_recall
         on rule_recall.rule = rule_precision.rule
@@ -261,7 +333,10 @@ final as (
         sections.recall,
         sections.median_lead_weeks,
         settings.horizon_days,
-        settings.loss_share
+        settings.loss_share,
+        sections.auc_ci_low,
+        sections.auc_ci_high,
+        sections.is_low_base
     from sections
     cross join settings
 )
