@@ -25,6 +25,7 @@ QUERIES = {
     "nrr": "select * from nrr_monthly",
     "saas": "select * from saas_metrics_monthly",
     "cohorts": "select * from cohort_retention",
+    "cohorts_quarterly": "select * from cohort_retention_quarterly",
     "health": "select h.*, a.region, a.service_tier, a.account_name from account_health_weekly h left join dim_accounts a using (account_id)",
     "alerts": "select * from churn_risk_alerts",
     "renewals": "select r.*, a.region, a.service_tier from renewal_pipeline r left join dim_accounts a using (account_id)",
@@ -64,21 +65,36 @@ def pct(x: float | None) -> str:
     return "-" if x is None or pd.isna(x) else f"{x:.1%}"
 
 
-def monthly_and_ttm(frame: pd.DataFrame, metric: str, title: str, value_format: str, **y_options: object) -> alt.Chart:
-    """A metric of saas_metrics_monthly and its trailing-twelve-month version, as two lines over the months."""
-    long = frame.melt("month", value_vars=[metric, f"{metric}_ttm"], var_name="metric", value_name="value")
+def monthly_and_ttm(
+    frame: pd.DataFrame,
+    metric: str,
+    title: str,
+    value_format: str,
+    fragile: pd.Series | None = None,
+    **y_options: object,
+) -> alt.Chart:
+    """A metric of saas_metrics_monthly and its trailing-twelve-month version, as two lines over the months.
+    Months where `fragile` is true (a low-base flag of the mart) are drawn faded: read the TTM line there."""
+    wide = frame.assign(low_base=False if fragile is None else fragile.fillna(False).astype(bool))
+    long = wide.melt(["month", "low_base"], value_vars=[metric, f"{metric}_ttm"], var_name="metric", value_name="value")
+    long["low_base"] = long["low_base"] & ~long["metric"].str.endswith("_ttm")
     long["metric"] = long["metric"].str.removeprefix("cc_")
     long["value"] = long["value"].astype(float)
-    return (
-        alt.Chart(long)
-        .mark_line(point=True)
-        .encode(
-            x=alt.X("yearmonth(month):O", title=None),
-            y=alt.Y("value:Q", title=title, **y_options),
-            color=alt.Color("metric:N", title=None),
-            tooltip=["yearmonth(month):O", "metric:N", alt.Tooltip("value:Q", format=value_format)],
-        )
+    base = alt.Chart(long).encode(
+        x=alt.X("yearmonth(month):O", title=None),
+        y=alt.Y("value:Q", title=title, **y_options),
+        color=alt.Color("metric:N", title=None),
     )
+    points = base.mark_point(filled=True, size=60).encode(
+        opacity=alt.condition("datum.low_base", alt.value(0.2), alt.value(1)),
+        tooltip=[
+            "yearmonth(month):O",
+            "metric:N",
+            alt.Tooltip("value:Q", format=value_format),
+            alt.Tooltip("low_base:N", title="low base"),
+        ],
+    )
+    return base.mark_line() + points
 
 
 def main() -> None:
@@ -139,7 +155,17 @@ def leadership_page(data: dict[str, pd.DataFrame]) -> None:
     k = st.columns(5)
     k[0].metric("ARR", money(active["current_arr"].sum()))
     k[1].metric("Paying accounts", f"{len(active):,}")
-    k[2].metric("NRR (TTM)", pct(latest[f"{cc}nrr"] if latest is not None else None))
+    fragile_nrr = latest is not None and bool(latest["is_low_base"])
+    k[2].metric(
+        "NRR (TTM)",
+        pct(latest[f"{cc}nrr"] if latest is not None else None),
+        help=(
+            f"Low base: {int(latest['base_accounts'])} base accounts; account {latest['top_account_id']} alone "
+            f"moves it (without it: {pct(latest['nrr_excl_top_account'])}, reported)"
+            if fragile_nrr and pd.notna(latest["top_account_id"])
+            else None
+        ),
+    )
     k[3].metric("GRR (TTM)", pct(latest[f"{cc}grr"] if latest is not None else None))
     k[4].metric("Accounts in red", f"{(now['health_band'] == 'red').sum():,}")
 
@@ -178,22 +204,37 @@ def leadership_page(data: dict[str, pd.DataFrame]) -> None:
         )
     with right:
         st.subheader(f"NRR and GRR ({segment[1] if segment[0] != 'all' else 'all accounts'})")
-        trend = nrr_seg.melt("month", value_vars=[f"{cc}nrr", f"{cc}grr"], var_name="metric", value_name="ratio")
+        trend = nrr_seg.melt(
+            ["month", "is_low_base"], value_vars=[f"{cc}nrr", f"{cc}grr"], var_name="metric", value_name="ratio"
+        )
         trend["metric"] = trend["metric"].str.removeprefix("cc_")
         trend["ratio"] = trend["ratio"].astype(float)
+        trend["is_low_base"] = trend["is_low_base"].fillna(False).astype(bool)
+        lines = alt.Chart(trend).encode(
+            x=alt.X("yearmonth(month):O", title=None),
+            y=alt.Y("ratio:Q", title="trailing twelve months", axis=alt.Axis(format="%"), scale=alt.Scale(zero=False)),
+            color="metric:N",
+        )
         st.altair_chart(
-            alt.Chart(trend)
-            .mark_line(point=True)
-            .encode(
-                x=alt.X("yearmonth(month):O", title=None),
-                y=alt.Y(
-                    "ratio:Q", title="trailing twelve months", axis=alt.Axis(format="%"), scale=alt.Scale(zero=False)
-                ),
-                color="metric:N",
-                tooltip=["yearmonth(month):O", "metric:N", alt.Tooltip("ratio:Q", format=".1%")],
+            lines.mark_line()
+            + lines.mark_point(filled=True, size=60).encode(
+                opacity=alt.condition("datum.is_low_base", alt.value(0.2), alt.value(1)),
+                tooltip=[
+                    "yearmonth(month):O",
+                    "metric:N",
+                    alt.Tooltip("ratio:Q", format=".1%"),
+                    alt.Tooltip("is_low_base:N", title="low base"),
+                ],
             ),
             use_container_width=True,
         )
+        if fragile_nrr and pd.notna(latest["top_account_id"]):
+            st.caption(
+                f"Faded months rest on a low base (nrr_monthly.is_low_base): fewer than 20 base accounts, or one "
+                f"account moves NRR by 6 points or more. Latest: {latest['top_account_id']} changed by "
+                f"{money(float(latest['top_account_change_mrr']))}; NRR without it "
+                f"{pct(latest['nrr_excl_top_account'])} (reported)."
+            )
 
     saas = data["saas"]
     saas = saas[(saas["service_tier"] == tier) & saas["is_complete"]].sort_values("month").tail(12)
@@ -207,23 +248,41 @@ def leadership_page(data: dict[str, pd.DataFrame]) -> None:
                 f"{cc}quick_ratio",
                 "(new + expansion + reactivation) / (contraction + churn)",
                 ".2f",
+                fragile=saas["is_quick_ratio_low_base"] | saas["is_low_base"],
                 scale=alt.Scale(type="symlog"),
             ),
             use_container_width=True,
+        )
+        st.caption(
+            "Faded months divide by almost nothing (losses under 1% of starting MRR) or rest on fewer than 20 "
+            "accounts: read the trailing-twelve-month line."
         )
     with q2:
         # accounts, not dollars: the same in both currency views
         st.subheader(f"Logo churn rate, last 12 complete months ({tier})")
         st.altair_chart(
             monthly_and_ttm(
-                saas, "logo_churn_rate", "churned accounts / accounts at the start", ".2%", axis=alt.Axis(format="%")
+                saas,
+                "logo_churn_rate",
+                "churned accounts / accounts at the start",
+                ".2%",
+                fragile=saas["is_low_base"],
+                axis=alt.Axis(format="%"),
             ),
             use_container_width=True,
         )
 
-    st.subheader("Cohort retention (all accounts)")
-    cohorts = data["cohorts"].copy()
-    cohorts["cohort"] = pd.to_datetime(cohorts["cohort_month"]).dt.strftime("%Y-%m")
+    grain = st.radio("Cohorts", ["Monthly", "Quarterly"], horizontal=True, key="cohort_grain")
+    st.subheader(f"Cohort retention (all accounts, {grain.lower()})")
+    if grain == "Quarterly":
+        cohorts = data["cohorts_quarterly"].copy()
+        cohorts["cohort"] = pd.PeriodIndex(pd.to_datetime(cohorts["cohort_quarter"]), freq="Q").astype(str)
+        cohorts["month_offset"] = cohorts["quarter_offset"]
+        offset_title = "quarters since first payment"
+    else:
+        cohorts = data["cohorts"].copy()
+        cohorts["cohort"] = pd.to_datetime(cohorts["cohort_month"]).dt.strftime("%Y-%m")
+        offset_title = "months since first payment"
     c1, c2 = st.columns(2)
     for column, metric, title in (
         (c1, "logo_retention", "Logo retention"),
@@ -234,7 +293,7 @@ def leadership_page(data: dict[str, pd.DataFrame]) -> None:
             alt.Chart(cohorts, title=title)
             .mark_rect()
             .encode(
-                x=alt.X("month_offset:O", title="months since first payment"),
+                x=alt.X("month_offset:O", title=offset_title),
                 y=alt.Y("cohort:O", title="cohort"),
                 color=alt.Color(
                     f"{metric}:Q",
@@ -411,8 +470,16 @@ def backtest_page(data: dict[str, pd.DataFrame]) -> None:
         "how many outcomes an alert warned of. docs/health-score.md explains how to read it."
     )
     k = st.columns(4)
+    score = pooled.loc["health_score"] if "health_score" in pooled.index else None
     k[0].metric(
-        "AUC of the score", f"{float(pooled.loc['health_score', 'auc']):.3f}" if "health_score" in pooled.index else "-"
+        "AUC of the score",
+        f"{float(score['auc']):.3f}" if score is not None else "-",
+        help=(
+            f"95% interval {float(score['auc_ci_low']):.2f} to {float(score['auc_ci_high']):.2f} "
+            f"over {int(score['outcome_events'])} outcome events"
+            if score is not None and pd.notna(score["auc_ci_low"])
+            else None
+        ),
     )
     k[1].metric(
         "Outcome rate",
@@ -425,18 +492,50 @@ def backtest_page(data: dict[str, pd.DataFrame]) -> None:
     with left:
         st.subheader("AUC per quarter, score and components")
         auc = bt[(bt["section"] == "auc") & bt["quarter_start"].notna()].copy()
-        auc["auc"] = auc["auc"].astype(float)
+        for column in ("auc", "auc_ci_low", "auc_ci_high"):
+            auc[column] = auc[column].astype(float)
+        auc["is_low_base"] = auc["is_low_base"].fillna(False).astype(bool)
+        x = alt.X("yearquarter(quarter_start):O", title=None)
+        interval = (
+            alt.Chart(auc[auc["subject"] == "health_score"])
+            .mark_area(opacity=0.15, color="#1565c0")
+            .encode(x=x, y=alt.Y("auc_ci_low:Q", scale=alt.Scale(domain=[0, 1])), y2="auc_ci_high:Q")
+        )
+        lines = alt.Chart(auc).encode(
+            x=x,
+            y=alt.Y("auc:Q", title="AUC", scale=alt.Scale(domain=[0, 1])),
+            color=alt.Color("subject:N", title=None),
+        )
+        points = lines.mark_point(filled=True, size=50).encode(
+            opacity=alt.condition("datum.is_low_base", alt.value(0.3), alt.value(1)),
+            tooltip=[
+                "yearquarter(quarter_start):O",
+                "subject:N",
+                alt.Tooltip("auc:Q", format=".3f"),
+                alt.Tooltip("auc_ci_low:Q", format=".2f", title="95% from"),
+                alt.Tooltip("auc_ci_high:Q", format=".2f", title="95% to"),
+                alt.Tooltip("outcome_events:Q", title="outcome events"),
+                alt.Tooltip("is_low_base:N", title="low base"),
+            ],
+        )
         st.altair_chart(
-            alt.Chart(auc)
-            .mark_line(point=True)
-            .encode(
-                x=alt.X("yearquarter(quarter_start):O", title=None),
-                y=alt.Y("auc:Q", title="AUC", scale=alt.Scale(domain=[0, 1])),
-                color=alt.Color("subject:N", title=None),
-                strokeWidth=alt.condition("datum.subject == 'health_score'", alt.value(4), alt.value(1.5)),
-                tooltip=["yearquarter(quarter_start):O", "subject:N", alt.Tooltip("auc:Q", format=".3f"), "outcomes:Q"],
-            ),
+            interval
+            + lines.mark_line().encode(
+                strokeWidth=alt.condition("datum.subject == 'health_score'", alt.value(4), alt.value(1.5))
+            )
+            + points,
             use_container_width=True,
+        )
+        few = auc[(auc["subject"] == "health_score") & auc["is_low_base"]]
+        st.caption(
+            "Shaded: the score's 95% interval per quarter. "
+            + (
+                f"{len(few)} of {int((auc['subject'] == 'health_score').sum())} quarters have fewer than "
+                "20 outcome events (faded): read the pooled figure. "
+                if len(few)
+                else ""
+            )
+            + "Every label is published in health_score_outcomes_weekly to recompute these."
         )
     with right:
         st.subheader("Outcome rate per health band")
