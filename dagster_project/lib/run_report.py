@@ -40,7 +40,8 @@ def business_summary(published: Path, as_of: date) -> list[str]:
         )
         # NRR and GRR of the last complete month (trailing twelve months)
         nrr = one(
-            "select month, nrr, grr from nrr_monthly where segment_type = 'all' and segment = 'all' "
+            "select month, nrr, grr, is_low_base, nrr_excl_top_account, base_accounts from nrr_monthly "
+            "where segment_type = 'all' and segment = 'all' "
             "and month < ? order by month desc limit 1",
             [month],
         )
@@ -79,7 +80,14 @@ def business_summary(published: Path, as_of: date) -> list[str]:
         f"MRR {_money(ending)}, {accounts or 0:,} paying accounts",
     ]
     if nrr:
-        lines.append(f"Retention (trailing 12 months to {nrr[0]:%b %Y}): NRR {_pct(nrr[1])}, GRR {_pct(nrr[2])}")
+        lines.append(
+            f"Retention (trailing 12 months to {nrr[0]:%b %Y}): NRR {_pct(nrr[1])}, GRR {_pct(nrr[2])}"
+            + (
+                f" (low base: NRR {_pct(nrr[4])} without its largest mover; {nrr[5]:,} base accounts)"
+                if nrr[3]
+                else ""
+            )
+        )
     lines.append(
         "Health: "
         + ", ".join(f"{bands.get(b, 0):,} {b}" for b in ("green", "yellow", "red"))
