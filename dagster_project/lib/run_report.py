@@ -82,11 +82,7 @@ def business_summary(published: Path, as_of: date) -> list[str]:
     if nrr:
         lines.append(
             f"Retention (trailing 12 months to {nrr[0]:%b %Y}): NRR {_pct(nrr[1])}, GRR {_pct(nrr[2])}"
-            + (
-                f" (low base: NRR {_pct(nrr[4])} without its largest mover; {nrr[5]:,} base accounts)"
-                if nrr[3]
-                else ""
-            )
+            + (f" (low base: NRR {_pct(nrr[4])} without its largest mover; {nrr[5]:,} base accounts)" if nrr[3] else "")
         )
     lines.append(
         "Health: "
