@@ -294,6 +294,70 @@ def cmd_dbt(args: argparse.Namespace, settings: Settings) -> int:
     return subprocess.run([str(DBT_EXECUTABLE), *dbt_args], cwd=settings.dbt_project_dir, env=env).returncode
 
 
+def cmd_metrics(args: argparse.Namespace, settings: Settings) -> int:
+    import csv
+
+    from dagster_project.lib.dbt_project import ensure_manifest
+    from dagster_project.lib.metrics import MetricsError, SemanticLayer
+
+    ensure_manifest(settings)
+    try:
+        with SemanticLayer(settings.publish_dir / "marts.duckdb", settings.dbt_project_dir) as layer:
+            if args.metrics_command == "validate":
+                errors = layer.validate()
+                for e in errors:
+                    print(f"csw metrics: {e}", file=sys.stderr)
+                print(
+                    f"semantic layer: {len(layer.metrics())} metrics, "
+                    + (f"{len(errors)} error(s)" if errors else "valid on the published marts")
+                )
+                return 1 if errors else 0
+            if args.metrics_command == "list":
+                for m in layer.metrics():
+                    print(f"{m.name:<32} {m.label}")
+                    if args.verbose:
+                        print(f"    {m.description}")
+                        print(f"    dimensions: {', '.join(m.dimensions)}")
+                return 0
+            metrics = [m.strip() for m in args.metrics.split(",") if m.strip()]
+            group_by = [g.strip() for g in (args.group_by or "").split(",") if g.strip()]
+            order_by = [o.strip() for o in (args.order_by or "").split(",") if o.strip()]
+            if args.explain:
+                print(layer.sql(metrics, group_by, args.where, order_by, args.limit))
+                return 0
+            columns, rows = layer.query(metrics, group_by, args.where, order_by, args.limit)
+    except MetricsError as e:
+        print(f"csw metrics: {e}", file=sys.stderr)
+        return 2
+    if args.csv:
+        out = csv.writer(sys.stdout, lineterminator="\n")
+        out.writerow(columns)
+        out.writerows(rows)
+        return 0
+    text = [[_cell(v) for v in row] for row in rows]
+    widths = [max([len(c), *(len(r[i]) for r in text)]) for i, c in enumerate(columns)]
+    print("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)))
+    for r in text:
+        print("  ".join(v.rjust(w) if _numeric(v) else v.ljust(w) for v, w in zip(r, widths, strict=True)))
+    return 0
+
+
+def _cell(value: object) -> str:
+    import datetime
+
+    if value is None:
+        return ""
+    if isinstance(value, datetime.datetime) and value.time() == datetime.time(0):
+        return value.date().isoformat()
+    if isinstance(value, float):
+        return f"{value:.6f}"
+    return str(value)
+
+
+def _numeric(text: str) -> bool:
+    return text.replace(".", "", 1).replace("-", "", 1).isdigit()
+
+
 def cmd_contract(args: argparse.Namespace, settings: Settings) -> int:
     from dagster_project.lib.contract_docs import stale_files, write_files
 
@@ -476,6 +540,49 @@ def build_parser() -> argparse.ArgumentParser:
     er.add_argument("--reason", required=True, help="why (the request's reference): kept with the erasure")
     er.add_argument("--by", default=None, help="who erases (default: the current user)")
     er.set_defaults(func=cmd_erase)
+
+    me = sub.add_parser(
+        "metrics",
+        help="metrics by name (MetricFlow) on the published marts: list them, query them",
+        description="The semantic layer (dbt/models/semantic/_models.yml): every metric BI reads, defined once, "
+        "queried by name and dimension on the published version (data/published/marts.duckdb, read-only). "
+        "docs/bi.md, 'Metrics by name'.",
+    )
+    metrics_sub = me.add_subparsers(dest="metrics_command", required=True)
+    ml = metrics_sub.add_parser("list", help="every metric, with -v its description and dimensions")
+    ml.add_argument("-v", "--verbose", action="store_true", help="print each metric's description and dimensions")
+    ml.set_defaults(func=cmd_metrics)
+    mv = metrics_sub.add_parser(
+        "validate",
+        help="check the definitions and query every one on the published marts (mf validate-configs)",
+        description="MetricFlow's semantic validations of dbt/models/semantic/_models.yml, then its warehouse "
+        "validations (each semantic model, dimension, entity and metric queried) on the published marts.",
+    )
+    mv.set_defaults(func=cmd_metrics)
+    mq = metrics_sub.add_parser(
+        "query",
+        help="query metrics by name",
+        description="E.g. `csw metrics query --metrics nrr,grr --group-by month,retention_row__segment "
+        "--where \"{{ Dimension('retention_row__segment_type') }} = 'service_tier'\"`. Time grains: day, week, "
+        "month, quarter, year (for metric_time__<grain>); other dimensions by the names `csw metrics list -v` gives.",
+    )
+    mq.add_argument("--metrics", required=True, help="comma-separated metric names")
+    mq.add_argument(
+        "--group-by", default=None, help="comma-separated dimensions (month, quarter, account__region, ...)"
+    )
+    mq.add_argument(
+        "--where",
+        action="append",
+        default=[],
+        help="a filter in MetricFlow's syntax, e.g. \"{{ Dimension('account__region') }} = 'EMEA'\" (repeatable)",
+    )
+    mq.add_argument(
+        "--order-by", default=None, help="comma-separated; a leading - sorts descending (write --order-by=-month)"
+    )
+    mq.add_argument("--limit", type=int, default=None, help="at most this many rows")
+    mq.add_argument("--csv", action="store_true", help="write CSV to standard output")
+    mq.add_argument("--explain", action="store_true", help="print the SQL instead of running it")
+    mq.set_defaults(func=cmd_metrics)
 
     rb = sub.add_parser(
         "rebuild",

@@ -18,7 +18,7 @@ from dagster_project.lib.settings import REPO_ROOT
 from tests.helpers import pipeline_env
 
 RULE = (
-    "support_urgent_open,support,urgent_tickets_open_7d,lower_is_better,0,1,0,1,0,1,"
+    "support_urgent_open,support,urgent_tickets_open_7d,lower_is_better,0,1,0,1,0,1,0,"
     "Urgent tickets open longer than 7 days (none: full points)\n"
 )
 
