@@ -3,12 +3,18 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+CK := $(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+STAMP := $(VENV)/.installed-$(CK)
+# pyproject.toml's extras, each installed once per version of it by the targets that need it:
+# make run (DuckDB) installs none of them (issue 27: PySpark and dbt-spark are hundreds of MB)
+SPARK := $(VENV)/.installed-$(CK)-spark
+PG := $(VENV)/.installed-$(CK)-postgres
+DEV := $(VENV)/.installed-$(CK)-dev
 # Dagster's instance lives with the data (CSW_DATA_DIR), as in dagster_project/lib/settings.py
 export DAGSTER_HOME ?= $(abspath $(or $(CSW_DATA_DIR),$(CURDIR)/data))/dagster_home
 SCALE ?= S
 
-.PHONY: help setup dbt run run-stripe run-saas test lint format docs docs-serve dagster dashboard generate browser bench clean postgres run-postgres postgres-stop java spark-cluster spark-cluster-stop test-spark-cluster
+.PHONY: setup-spark setup-postgres setup-dev help setup dbt run run-stripe run-saas test lint format docs docs-serve dagster dashboard generate browser bench clean postgres run-postgres postgres-stop java spark-cluster spark-cluster-stop test-spark-cluster
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -16,8 +22,12 @@ help: ## list the targets
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[dev]"
+	$(BIN)/pip install --quiet -e .
 	rm -f $(VENV)/.installed-* && touch $@
+
+$(VENV)/.installed-$(CK)-%: $(STAMP)
+	$(BIN)/pip install --quiet -e ".[$*]"
+	touch $@
 
 # A separate environment with an old DuckDB, standing in for a BI driver that
 # bundles DuckDB 1.1: the tests open the published file with it.
@@ -35,11 +45,18 @@ setup: $(STAMP) ## create .venv and install the project (once)
 		echo "$(VENV) belongs to another checkout: making a new one here"; \
 		rm -rf $(VENV) && $(MAKE) --no-print-directory $(STAMP); fi
 
+setup-spark: setup ## add the Spark extra (PySpark, dbt-spark) for CSW_ENGINE=spark
+	@$(MAKE) --no-print-directory $(SPARK)
+setup-postgres: setup ## add the PostgreSQL extra (psycopg) for the PostgreSQL source
+	@$(MAKE) --no-print-directory $(PG)
+setup-dev: setup ## add the test and lint tools (pytest, ruff, playwright, localstripe)
+	@$(MAKE) --no-print-directory $(DEV)
+
 # dbt by hand on this warehouse, with a run's settings: make dbt ARGS="build --select account_health_weekly+"
 dbt: setup ## run dbt by hand: make dbt ARGS="build --select account_health_weekly+" (csw dbt --help)
 	$(BIN)/csw dbt $(ARGS)
 
-run: setup $(if $(filter spark,$(CSW_ENGINE)),java) ## generate the sample data if none, run the whole pipeline once (CSW_ENGINE=spark: on Spark)
+run: setup $(if $(filter spark,$(CSW_ENGINE)),setup-spark java) ## generate the sample data if none, run the whole pipeline once (CSW_ENGINE=spark: on Spark)
 	$(BIN)/csw run --sample-if-empty
 
 # Spark (CSW_ENGINE=spark, the equivalence test, the local cluster) needs a Java runtime: Debian's OpenJDK 17.
@@ -50,14 +67,14 @@ java:
 		DEBIAN_FRONTEND=noninteractive $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y -qq openjdk-17-jre-headless >/dev/null; }
 
 SPARK_CLUSTER := data/spark-cluster
-spark-cluster: setup java ## start a Spark standalone cluster here (master, 2 workers, Thrift server on 127.0.0.1:10000)
+spark-cluster: setup-spark java ## start a Spark standalone cluster here (master, 2 workers, Thrift server on 127.0.0.1:10000)
 	@$(BIN)/python -m dagster_project.devtools.spark_cluster start $(SPARK_CLUSTER) && \
 	echo "run on it: CSW_ENGINE=spark CSW_SPARK_HOST=127.0.0.1 CSW_SPARK_PORT=10000 make run (make spark-cluster-stop stops it)"
 
 spark-cluster-stop: ## stop the cluster of make spark-cluster
 	$(BIN)/python -m dagster_project.devtools.spark_cluster stop $(SPARK_CLUSTER)
 
-test-spark-cluster: setup java ## the DuckDB-Spark equivalence test against a local cluster the test starts
+test-spark-cluster: setup-spark setup-dev java ## the DuckDB-Spark equivalence test against a local cluster the test starts
 	$(BIN)/pytest -m spark_cluster tests/test_spark_equivalence.py
 
 # The dashboard test drives Debian's Chromium (installed as root with apt, once).
@@ -75,7 +92,7 @@ postgres:
 		DEBIAN_FRONTEND=noninteractive $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get install -y -qq postgresql >/dev/null; }
 
 PG_DEMO := data/postgres-demo
-run-postgres: setup postgres ## the sample with accounts, subscriptions and users in a local PostgreSQL (data/postgres-demo)
+run-postgres: setup-postgres postgres ## the sample with accounts, subscriptions and users in a local PostgreSQL (data/postgres-demo)
 	@url=$$($(BIN)/python -m dagster_project.devtools.pg_server start $(PG_DEMO)/server) && \
 	owner=$${url/csw_reader/csw_app} && \
 	( [ -d $(PG_DEMO)/landing ] || $(BIN)/csw generate --out $(PG_DEMO)/landing --to-postgres "$$owner" ) && \
@@ -86,7 +103,7 @@ run-postgres: setup postgres ## the sample with accounts, subscriptions and user
 # subscription histories written into it through the SDK, the rest of the sample from files.
 STRIPE_DEMO := data/stripe-demo
 STRIPE_KEY := sk_test_cswdemo0000000000000000
-run-stripe: setup ## the sample with billing read from a local fake Stripe server it starts (data/stripe-demo)
+run-stripe: setup-dev ## the sample with billing read from a local fake Stripe server it starts (data/stripe-demo)
 	@rm -rf $(STRIPE_DEMO) && mkdir -p $(STRIPE_DEMO)
 	@$(BIN)/python -m dagster_project.devtools.stripe_server --port 8420 > $(STRIPE_DEMO)/stripe-server.log 2>&1 & \
 	pid=$$!; trap "kill $$pid" EXIT; sleep 2; \
@@ -108,14 +125,14 @@ run-saas: setup ## the sample as Salesforce, Segment and Zendesk exports, run th
 postgres-stop: ## stop the server of make run-postgres
 	$(BIN)/python -m dagster_project.devtools.pg_server stop $(PG_DEMO)/server
 
-test: setup $(BI_STAMP) browser postgres java ## lint, check generated docs, run the whole test suite
+test: setup-dev setup-spark setup-postgres $(BI_STAMP) browser postgres java ## lint, check generated docs, run the whole test suite
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/csw contract
 	$(BIN)/dg check defs
 	$(BIN)/pytest
 
-format: setup ## format and fix lint
+format: setup-dev ## format and fix lint
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
@@ -126,7 +143,7 @@ dagster: setup ## open the Dagster UI (asset graph, checks, schedule) on http://
 	mkdir -p $(DAGSTER_HOME) && cp -n dagster_project/dagster.yaml $(DAGSTER_HOME)/dagster.yaml || true
 	$(BIN)/dg dev
 
-bench: setup java ## benchmark the pipeline: make bench SCALE=S|M|L [ENGINE=duckdb|spark|spark-cluster] [REPEATS=3] [BENCH_ARGS=--no-incremental]
+bench: setup-dev setup-spark java ## benchmark the pipeline: make bench SCALE=S|M|L [ENGINE=duckdb|spark|spark-cluster] [REPEATS=3] [BENCH_ARGS=--no-incremental]
 	$(BIN)/python bench/run.py --scale $(SCALE) --engine $${ENGINE:-duckdb} --repeats $${REPEATS:-3} $(BENCH_ARGS)
 
 dashboard: setup ## start the leadership dashboard on http://localhost:8501

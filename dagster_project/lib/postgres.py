@@ -24,9 +24,9 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import duckdb
-import psycopg
 import yaml
 
 from dagster_project.contract import TABLES, Table
@@ -41,6 +41,18 @@ from dagster_project.lib.extract import (
 )
 
 CONNECT_TIMEOUT_SECONDS = 10
+
+
+def require_psycopg() -> Any:
+    """psycopg, an extra since the default install reads no PostgreSQL: say how to add it."""
+    try:
+        import psycopg
+    except ImportError:
+        raise ConnectionError(
+            "the PostgreSQL source needs the `postgres` extra: `make setup-postgres` "
+            "(or `.venv/bin/pip install -e '.[postgres]'`)"
+        ) from None
+    return psycopg
 
 
 class BindingError(ValueError):
@@ -159,6 +171,7 @@ def load_postgres_table(
     ensure_schema(conn, table)
     hwm = high_water_mark(conn, table)
     start = hwm - overlap if hwm is not None else None
+    psycopg = require_psycopg()
     try:
         pg = psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_SECONDS, options="-c TimeZone=UTC")
     except psycopg.Error as e:

@@ -9,6 +9,7 @@ is secret except the webhook URL, which is never logged.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
@@ -93,6 +94,11 @@ class Settings:
         engine = env.get("CSW_ENGINE") or "duckdb"
         if engine not in ENGINES:
             raise SettingsError(f"CSW_ENGINE={engine!r}: the engines are {', '.join(ENGINES)}")
+        if engine == "spark" and importlib.util.find_spec("dbt.adapters.spark") is None:
+            raise SettingsError(
+                "CSW_ENGINE=spark needs the `spark` extra (PySpark and dbt-spark), not in the default install: "
+                "`make setup-spark` (or `.venv/bin/pip install -e '.[spark]'`); `CSW_ENGINE=spark make run` does it"
+            )
         return cls(
             data_dir=data,
             landing_dir=path("CSW_LANDING_DIR", data / "landing"),
