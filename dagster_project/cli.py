@@ -323,7 +323,7 @@ def cmd_metrics(args: argparse.Namespace, settings: Settings) -> int:
             group_by = [g.strip() for g in (args.group_by or "").split(",") if g.strip()]
             order_by = [o.strip() for o in (args.order_by or "").split(",") if o.strip()]
             if args.explain:
-                print(layer.sql(metrics, group_by, args.where, order_by, args.limit))
+                print(layer.published_sql(metrics, group_by, args.where, order_by, args.limit))
                 return 0
             columns, rows = layer.query(metrics, group_by, args.where, order_by, args.limit)
     except MetricsError as e:
@@ -581,7 +581,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     mq.add_argument("--limit", type=int, default=None, help="at most this many rows")
     mq.add_argument("--csv", action="store_true", help="write CSV to standard output")
-    mq.add_argument("--explain", action="store_true", help="print the SQL instead of running it")
+    mq.add_argument(
+        "--explain",
+        action="store_true",
+        help="print the SQL instead of running it, on the published file's table names (a BI tool's custom SQL)",
+    )
     mq.set_defaults(func=cmd_metrics)
 
     rb = sub.add_parser(

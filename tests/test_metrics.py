@@ -148,3 +148,19 @@ def test_csw_metrics_query_reads_the_published_version(pipeline_run: PipelineRun
     assert Decimal(mrr) == want_mrr and abs(float(nrr) - float(want_nrr)) <= RATIO_TOLERANCE
     proc = run_csw(["metrics", "query", "--metrics", "net_revenue_retention"], env)
     assert proc.returncode == 2 and "does not exactly match any known metrics" in proc.stderr, proc.stderr
+
+
+def test_the_sql_for_a_bi_tool_runs_on_the_published_file(pipeline_run: PipelineRun, layer: SemanticLayer) -> None:
+    """`csw metrics query --explain` prints SQL on the published file's own table names: a BI tool's custom SQL
+    on data/published/marts.duckdb returns what `csw metrics query` returns."""
+    import duckdb
+
+    args = (["mrr", "quick_ratio", "paying_accounts"], ["month", "account_month__service_tier"])
+    text = layer.published_sql(*args)
+    assert '"warehouse"' not in text
+    conn = duckdb.connect(str(pipeline_run.data_dir / "published" / "marts.duckdb"), read_only=True)
+    try:
+        direct = sorted(conn.execute(text).fetchall(), key=str)
+    finally:
+        conn.close()
+    assert direct == sorted(layer.query(*args)[1], key=str) and len(direct) > 20

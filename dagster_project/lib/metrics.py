@@ -145,6 +145,7 @@ class SemanticLayer:
         from metricflow.engine.metricflow_engine import MetricFlowEngine
         from metricflow_semantics.model.semantic_manifest_lookup import SemanticManifestLookup
 
+        self.relations = relations(dbt_project_dir)
         self.manifest = load_semantic_manifest(dbt_project_dir)
         self.conn = published_connection(published_db, dbt_project_dir)
         self.client = PublishedSqlClient(self.conn)
@@ -214,6 +215,21 @@ class SemanticLayer:
             return self.engine.explain(request).sql_statement.sql
         except Exception as e:  # MetricFlow raises many types; each message names the unknown item
             raise MetricsError(" ".join(str(e).split())[:2000]) from e
+
+    def published_sql(
+        self,
+        metrics: Sequence[str],
+        group_by: Sequence[str] = (),
+        where: Sequence[str] = (),
+        order_by: Sequence[str] = (),
+        limit: int | None = None,
+    ) -> str:
+        """The same SQL on the published file's own table names: a BI tool's custom SQL (or a view) on
+        data/published/marts.duckdb gives exactly what `query` gives."""
+        text = self.sql(metrics, group_by, where, order_by, limit)
+        for database, schema, alias in self.relations.values():
+            text = text.replace(f'"{database}"."{schema}"."{alias}"', f'"{alias}"')
+        return text
 
     def query(
         self,
