@@ -9,7 +9,26 @@ import pytest
 CSW = str(Path(sys.executable).with_name("csw"))
 
 
-@pytest.mark.parametrize("command", [[], ["generate"], ["run"], ["contract"]])
+def _commands() -> list[list[str]]:
+    """Every command and sub-command of csw, read from its parser: a new one is covered without a list here."""
+    import argparse
+
+    from dagster_project.cli import build_parser
+
+    found: list[list[str]] = [[]]
+
+    def walk(parser: argparse.ArgumentParser, prefix: list[str]) -> None:
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, sub in action.choices.items():
+                    found.append([*prefix, name])
+                    walk(sub, [*prefix, name])
+
+    walk(build_parser(), [])
+    return found
+
+
+@pytest.mark.parametrize("command", _commands(), ids=lambda c: " ".join(c) or "csw")
 def test_every_command_has_help(command: list[str]) -> None:
     proc = subprocess.run([CSW, *command, "--help"], capture_output=True, text=True)
     assert proc.returncode == 0
