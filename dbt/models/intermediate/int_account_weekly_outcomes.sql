@@ -50,6 +50,7 @@ final as (
         scored.week_start,
         scored.mrr,
         scored.horizon_end <= last_snapshot.snapshot_at as is_known,
+        scored.horizon_end,
         losses.outcome_week is not null as had_outcome,
         losses.outcome_week
     from scored
