@@ -26,7 +26,9 @@ QUERIES = {
     "saas": "select * from saas_metrics_monthly",
     "cohorts": "select * from cohort_retention",
     "cohorts_quarterly": "select * from cohort_retention_quarterly",
-    "health": "select h.*, a.region, a.service_tier, a.account_name from account_health_weekly h left join dim_accounts a using (account_id)",
+    "health": "select h.*, a.region, a.service_tier, a.account_name, p.churn_probability "
+    "from account_health_weekly h left join dim_accounts a using (account_id) "
+    "left join account_churn_probability p using (account_id, week_start)",
     "alerts": "select * from churn_risk_alerts",
     "renewals": "select r.*, a.region, a.service_tier from renewal_pipeline r left join dim_accounts a using (account_id)",
     "tasks": "select t.*, a.csm_id, a.csm_name, a.current_arr from cs_tasks t left join dim_accounts a using (account_id)",
@@ -367,8 +369,17 @@ def leadership_page(data: dict[str, pd.DataFrame]) -> None:
     alerts = alerts[(alerts["week_start"] == this_week) & (alerts["signal_type"] == "churn_risk")]
     why = alerts.groupby("account_id")["detail"].apply(lambda d: "; ".join(d)).rename("alerts")
     table = red.merge(why, how="left", left_on="account_id", right_index=True)[
-        ["account_name", "service_tier", "region", "health_score", "score_change", "main_driver", "alerts"]
-    ]
+        [
+            "account_name",
+            "service_tier",
+            "region",
+            "health_score",
+            "churn_probability",
+            "score_change",
+            "main_driver",
+            "alerts",
+        ]
+    ].rename(columns={"churn_probability": "churn or halving in 90 days"})
     if table.empty:
         st.info("No account turned red this week.")
     else:
