@@ -8,6 +8,10 @@
     - fit: the bins as fitted on every known week today, which account_churn_probability uses. -#}
 with
 
+predictions as (
+    select * from {{ ref('int_health_score_predictions') }}
+),
+
 health as (
     select * from {{ ref('account_health_weekly') }}
 ),
@@ -22,60 +26,14 @@ settings as (
 
 weeks as (
     select
-        health.account_id,
-        health.week_start,
-        cast({{ dbt.date_trunc('quarter', 'health.week_start') }} as date) as quarter_start,
         {{ score_bin('health.health_score', 'settings.probability_bin_points') }} as score_bin,
-        case when outcomes.had_outcome then 1 else 0 end as outcome,
-        outcomes.horizon_end
+        case when outcomes.had_outcome then 1 else 0 end as outcome
     from health
     inner join outcomes
         on outcomes.account_id = health.account_id
         and outcomes.week_start = health.week_start
     cross join settings
     where outcomes.is_known
-),
-
-quarters as (
-    select distinct quarter_start from weeks
-),
-
-{#- what was known when each quarter began -#}
-known_then as (
-    select quarters.quarter_start, weeks.score_bin, weeks.outcome
-    from quarters
-    inner join weeks
-        on weeks.horizon_end <= cast(quarters.quarter_start as {{ dbt.type_timestamp() }})
-),
-
-fit_totals as (
-    select quarter_start, count(*) as fit_weeks, sum(outcome) as fit_outcomes
-    from known_then
-    group by quarter_start
-),
-
-fit_bins as (
-    select quarter_start, score_bin, count(*) as bin_weeks, sum(outcome) as bin_outcomes
-    from known_then
-    group by quarter_start, score_bin
-),
-
-predictions as (
-    select
-        weeks.quarter_start,
-        weeks.score_bin,
-        weeks.outcome,
-        {{ churn_probability('coalesce(fit_bins.bin_outcomes, 0)', 'coalesce(fit_bins.bin_weeks, 0)',
-                             'fit_totals.fit_outcomes', 'fit_totals.fit_weeks', 'settings.prior_weeks') }}
-            as probability,
-        {{ ratio('fit_totals.fit_outcomes', 'fit_totals.fit_weeks', scale=0) }} as base_probability
-    from weeks
-    inner join fit_totals
-        on fit_totals.quarter_start = weeks.quarter_start
-    left join fit_bins
-        on fit_bins.quarter_start = weeks.quarter_start
-        and fit_bins.score_bin = weeks.score_bin
-    cross join settings
 ),
 
 periods as (
