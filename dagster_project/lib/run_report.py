@@ -59,6 +59,15 @@ def business_summary(published: Path, as_of: date) -> list[str]:
             "sum(case when not is_contract_renewal and (health_band = 'red' or open_alerts > 0) then arr end) "
             "from renewal_pipeline where renewal_window = 30"
         )
+        tables = {r[0] for r in conn.execute("select table_name from duckdb_tables()").fetchall()}
+        forecast = (
+            one(
+                "select renewing_arr, expected_renewed_arr, renewed_arr_low, renewed_arr_high from renewal_forecast "
+                "where horizon_days = 90 and segment_type = 'renewal_kind' and segment = 'contract'"
+            )
+            if "renewal_forecast" in tables
+            else None
+        )
         week = as_of - timedelta(days=as_of.weekday())
         alerts = one(
             "select count(*), count(distinct account_id) from churn_risk_alerts "
@@ -93,6 +102,12 @@ def business_summary(published: Path, as_of: date) -> list[str]:
         f"Renewals in the next 30 days: {renewals[0] or 0:,} contracts, {_money(renewals[1] or 0)} ARR; "
         f"monthly plans at risk (red or alerted): {renewals[2] or 0:,} accounts, {_money(renewals[3] or 0)} ARR"
     )
+    if forecast and forecast[0] is not None:
+        lines.append(
+            f"Contract renewals in 90 days: ${float(forecast[0]) / 1000:,.0f}k ARR, "
+            f"${float(forecast[1]) / 1000:,.0f}k expected to renew "
+            f"(90% interval ${float(forecast[2]) / 1000:,.0f}k to ${float(forecast[3]) / 1000:,.0f}k)"
+        )
     lines.append(f"New churn-risk alerts this week (from {week}): {alerts[0] or 0:,} on {alerts[1] or 0:,} accounts")
     if tasks:
         lines.append(
