@@ -34,8 +34,11 @@ QUERIES = {
     "tasks": "select t.*, a.csm_id, a.csm_name, a.current_arr from cs_tasks t left join dim_accounts a using (account_id)",
     "onboarding": "select o.*, a.account_name, a.csm_name from onboarding_progress o left join dim_accounts a using (account_id)",
     "backtest": "select * from health_score_backtest",
+    "forecast": "select * from renewal_forecast",
+    "forecast_backtest": "select * from renewal_forecast_backtest order by forecast_week",
+    "calibration": "select * from health_score_calibration",
 }
-PAGES = ["Leadership", "My tasks this week", "Does the health score predict churn?"]
+PAGES = ["Leadership", "My tasks this week", "Does the health score predict churn?", "Renewal forecast"]
 
 
 def version_key() -> tuple[int, int]:
@@ -118,6 +121,8 @@ def main() -> None:
         tasks_page(data)
     elif page == PAGES[2]:
         backtest_page(data)
+    elif page == PAGES[3]:
+        forecast_page(data)
     else:
         leadership_page(data)
 
@@ -575,6 +580,84 @@ def backtest_page(data: dict[str, pd.DataFrame]) -> None:
         ["subject", "times_fired", "followed_by_outcome", "alert_precision", "recall", "median_lead_weeks"]
     ].rename(columns={"subject": "rule", "alert_precision": "precision", "median_lead_weeks": "median lead (weeks)"})
     st.dataframe(table.sort_values("precision", ascending=False), hide_index=True, use_container_width=True)
+
+
+def forecast_page(data: dict[str, pd.DataFrame]) -> None:
+    """renewal_forecast and its backtest: expected renewed ARR with its interval, and how wrong it was."""
+    fc = data["forecast"]
+    if fc.empty:
+        st.info("No renewal in the next 180 days.")
+        return
+    for column in ("renewing_arr", "expected_renewed_arr", "renewed_arr_low", "renewed_arr_high"):
+        fc[column] = fc[column].astype(float)
+    kind = st.radio("Renewals", ["contract", "all"], horizontal=True, key="forecast_kind")
+    rows = (
+        fc[(fc["segment_type"] == "renewal_kind") & (fc["segment"] == kind)]
+        if kind != "all"
+        else fc[fc["segment_type"] == "all"]
+    )
+    st.markdown(
+        "Each renewal is lost with its account's probability of churning or losing half its MRR within 90 days "
+        "(calibrated on the health score's history), the whole ARR at once; the interval is 90%, with renewals "
+        "taken as independent. docs/health-score.md, 'Renewal forecast'."
+    )
+    k = st.columns(4)
+    for col, (_, r) in zip(k, rows.sort_values("horizon_days").iterrows(), strict=False):
+        col.metric(
+            f"Renewing in {int(r['horizon_days'])} days",
+            money(r["expected_renewed_arr"]),
+            help=f"of {money(r['renewing_arr'])}; 90% interval {money(r['renewed_arr_low'])} to "
+            f"{money(r['renewed_arr_high'])}",
+        )
+    left, right = st.columns(2)
+    with left:
+        st.subheader("Expected renewed ARR by CSM, next 90 days")
+        by_csm = fc[(fc["horizon_days"] == 90) & (fc["segment_type"] == "csm")].copy()
+        bars = alt.Chart(by_csm).encode(y=alt.Y("segment:N", title=None, sort="-x"))
+        st.altair_chart(
+            bars.mark_bar(color="#90caf9").encode(x=alt.X("renewing_arr:Q", title="ARR (USD)"))
+            + bars.mark_bar(color="#1565c0").encode(x="expected_renewed_arr:Q")
+            + bars.mark_rule(color="black").encode(x="renewed_arr_low:Q", x2="renewed_arr_high:Q"),
+            use_container_width=True,
+        )
+    with right:
+        st.subheader("Forecast against what happened, per quarter")
+        bt = data["forecast_backtest"].copy()
+        for column in ("forecast_kept_arr", "forecast_kept_low", "forecast_kept_high", "actual_kept_arr"):
+            bt[column] = bt[column].astype(float)
+        base = alt.Chart(bt).encode(x=alt.X("yearmonth(forecast_week):O", title="forecast made"))
+        st.altair_chart(
+            base.mark_area(opacity=0.2).encode(
+                y=alt.Y("forecast_kept_low:Q", title="ARR kept over 90 days (USD)", scale=alt.Scale(zero=False)),
+                y2="forecast_kept_high:Q",
+            )
+            + base.mark_line(point=True).encode(y="forecast_kept_arr:Q")
+            + base.mark_point(color="black", shape="diamond", size=80).encode(
+                y="actual_kept_arr:Q",
+                tooltip=[
+                    "yearmonth(forecast_week):O",
+                    alt.Tooltip("forecast_kept_arr:Q", format=",.0f"),
+                    alt.Tooltip("actual_kept_arr:Q", format=",.0f"),
+                    alt.Tooltip("error_share:Q", format=".1%"),
+                ],
+            ),
+            use_container_width=True,
+        )
+        known = bt[bt["is_known"]]
+        if len(known):
+            st.caption(
+                "Line: forecast, band: its 90% interval, diamonds: the ARR kept in fact; forecast error per quarter: "
+                + ", ".join(f"{float(e):+.1%}" for e in known["error_share"])
+                + "."
+            )
+    cal = data["calibration"]
+    brier = cal[(cal["section"] == "brier") & cal["quarter_start"].isna()]
+    if len(brier):
+        b = brier.iloc[0]
+        st.caption(
+            f"The probabilities, fitted each quarter on what was known before it: Brier score {float(b['brier']):.4f} "
+            f"against {float(b['base_rate_brier']):.4f} for the base rate (skill {float(b['brier_skill']):.1%})."
+        )
 
 
 main()

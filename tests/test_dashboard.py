@@ -166,8 +166,22 @@ def test_dashboard_renders_every_chart_and_the_filters_work(dashboard: str) -> N
         body = page.inner_text("body")
         assert "Churn-risk rules: precision, recall and lead time" in body
         assert "Shaded: the score's 95% interval per quarter" in body
+
         auc = float(page.locator('[data-testid="stMetricValue"]').first.inner_text())
         assert 0.5 < auc <= 1, auc
         assert page.locator('[data-testid="stException"]').count() == 0
         page.screenshot(path=str(ARTIFACTS / "dashboard-backtest.png"), full_page=True)
+
+        # issue 26: the renewal forecast and how wrong it was per quarter
+        page.locator('[data-testid="stSidebar"] [data-testid="stRadio"] label', has_text="Renewal forecast").click()
+        page.wait_for_function(
+            "() => document.body.innerText.includes('Forecast against what happened') && document.querySelectorAll("
+            '\'[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg\').length >= 2',
+            timeout=30_000,
+        )
+        page.wait_for_timeout(1500)
+        body = page.inner_text("body")
+        assert "Renewing in 90 days" in body and "forecast error per quarter" in body and "Brier score" in body
+        assert page.locator('[data-testid="stException"]').count() == 0
+        page.screenshot(path=str(ARTIFACTS / "dashboard-forecast.png"), full_page=True)
         browser.close()
