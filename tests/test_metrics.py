@@ -117,6 +117,19 @@ def test_health_and_renewal_metrics_are_the_marts(pipeline_run: PipelineRun, lay
     columns, rows = layer.query(["renewing_arr"], ["renewal__renewal_kind"])
     want = dict(pipeline_run.query("select renewal_kind, sum(arr) from marts.renewal_pipeline group by renewal_kind"))
     assert {k[0]: v["renewing_arr"] for k, v in by_key(columns, rows, 1).items()} == want
+    # the forecast: each renewal rounds to the cent, the forecast mart rounds the sum
+    columns, rows = layer.query(["expected_renewed_arr"], ["renewal__renewal_kind"])
+    forecast = {
+        kind: (expected, n)
+        for kind, expected, n in pipeline_run.query(
+            "select segment, expected_renewed_arr, renewals from marts.renewal_forecast "
+            "where horizon_days = 90 and segment_type = 'renewal_kind'"
+        )
+    }
+    got = {k[0]: v["expected_renewed_arr"] for k, v in by_key(columns, rows, 1).items()}
+    assert got.keys() == forecast.keys()
+    for kind, (expected, n) in forecast.items():
+        assert abs(got[kind] - expected) <= Decimal("0.005") * n, (kind, got[kind], expected)
 
 
 def test_csw_metrics_query_reads_the_published_version(pipeline_run: PipelineRun) -> None:

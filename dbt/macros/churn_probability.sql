@@ -14,3 +14,14 @@
 {% macro score_bin(score, width) -%}
     cast(floor(least({{ score }}, 99) / ({{ width }})) * ({{ width }}) as integer)
 {%- endmacro %}
+
+{#- The probability that a renewal is lost (renewal_pipeline, renewal_forecast): the account's 90-day churn
+    probability for a renewal within 90 days, 1 - (1 - q)^2 beyond (two 90-day periods), 1 when a
+    cancellation is already scheduled. -#}
+{% macro renewal_loss_probability(days_to_renewal, churn_probability, is_cancellation_scheduled) -%}
+    case
+        when {{ is_cancellation_scheduled }} then cast(1 as decimal(12, 6))
+        when {{ days_to_renewal }} <= 90 then {{ churn_probability }}
+        else cast(round(1 - (1 - {{ churn_probability }}) * (1 - {{ churn_probability }}), 6) as decimal(12, 6))
+    end
+{%- endmacro %}

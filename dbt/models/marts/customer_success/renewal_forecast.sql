@@ -49,12 +49,9 @@ scored as (
         coalesce(tiers.service_tier, 'unknown') as service_tier,
         coalesce(csms.csm_name, 'unassigned') as csm_name,
         cast({{ dbt.date_trunc('month', 'renewals.renewal_date') }} as date) as renewal_month,
-        case
-            when renewals.is_cancellation_scheduled then cast(1 as decimal(12, 6))
-            when renewals.days_to_renewal <= 90 then coalesce(probabilities.churn_probability, base.base_rate)
-            else cast(round(1 - (1 - coalesce(probabilities.churn_probability, base.base_rate))
-                              * (1 - coalesce(probabilities.churn_probability, base.base_rate)), 6) as decimal(12, 6))
-        end as loss_probability
+        {{ renewal_loss_probability('renewals.days_to_renewal',
+                                    'coalesce(probabilities.churn_probability, base.base_rate)',
+                                    'renewals.is_cancellation_scheduled') }} as loss_probability
     from renewals
     cross join base
     left join probabilities on probabilities.account_id = renewals.account_id

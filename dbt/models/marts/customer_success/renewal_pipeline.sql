@@ -23,6 +23,14 @@ csms as (
     select csm_id, csm_name from {{ ref('stg_crm__csms') }}
 ),
 
+probabilities as (
+    select * from {{ ref('account_churn_probability') }}
+),
+
+base as (
+    select max(base_rate) as base_rate from probabilities
+),
+
 final as (
     select
         renewals.subscription_id,
@@ -45,8 +53,16 @@ final as (
         renewals.interval_months > 1 as is_contract_renewal,
         accounts.account_name,
         csms.csm_name,
-        current_health.health_score
+        current_health.health_score,
+        {{ renewal_loss_probability('renewals.days_to_renewal',
+                                    'coalesce(probabilities.churn_probability, base.base_rate)',
+                                    'renewals.is_cancellation_scheduled') }} as loss_probability,
+        cast(round(renewals.arr * (1 - {{ renewal_loss_probability('renewals.days_to_renewal',
+            'coalesce(probabilities.churn_probability, base.base_rate)', 'renewals.is_cancellation_scheduled') }}), 2)
+            as decimal(18, 2)) as expected_renewed_arr
     from renewals
+    cross join base
+    left join probabilities on probabilities.account_id = renewals.account_id
     left join current_health on current_health.account_id = renewals.account_id
     left join accounts on accounts.account_id = renewals.account_id
     left join csms on csms.csm_id = accounts.csm_id
