@@ -2,36 +2,15 @@
     bins fitted only on the weeks whose whole horizon ended before that quarter began (macro
     churn_probability; docs/health-score.md, "Churn probability"). The first quarter with anything known
     before it is the first with a prediction. Read by health_score_calibration (Brier, calibration) and
-    renewal_forecast_backtest (ARR kept); it reads the weekly score of account_health_weekly. -#}
+    renewal_forecast_backtest (ARR kept). -#}
 with
 
-health as (
-    select * from {{ ref('account_health_weekly') }}
-),
-
-outcomes as (
-    select * from {{ ref('int_account_weekly_outcomes') }}
+weeks as (
+    select * from {{ ref('int_health_score_known_weeks') }}
 ),
 
 settings as (
     select * from {{ ref('backtest_settings') }}
-),
-
-weeks as (
-    select
-        health.account_id,
-        health.week_start,
-        cast({{ dbt.date_trunc('quarter', 'health.week_start') }} as date) as quarter_start,
-        {{ score_bin('health.health_score', 'settings.probability_bin_points') }} as score_bin,
-        case when outcomes.had_outcome then 1 else 0 end as outcome,
-        outcomes.horizon_end,
-        outcomes.mrr
-    from health
-    inner join outcomes
-        on outcomes.account_id = health.account_id
-        and outcomes.week_start = health.week_start
-    cross join settings
-    where outcomes.is_known
 ),
 
 quarters as (

@@ -1,7 +1,7 @@
-{#- Each scored account's probability of churning or losing at least loss_share of its MRR within
-    horizon_days (backtest_settings), for every account scored in the latest (as-of) week: the outcome rate of its health-score
-    bin among every account-week whose outcome is known, shrunk towards the overall rate by prior_weeks
-    (macro churn_probability; the method and its backtest: health_score_calibration,
+{#- The probability that each account scored in the latest (as-of) week churns or loses at least
+    loss_share of its MRR within horizon_days (backtest_settings): the outcome rate of its health-score
+    bin among every known account-week (int_health_score_known_weeks), shrunk towards the overall rate
+    by prior_weeks (macro churn_probability; the method and its backtest: health_score_calibration,
     docs/health-score.md "Churn probability"). -#}
 with
 
@@ -9,9 +9,8 @@ health as (
     select * from {{ ref('account_health_weekly') }}
 ),
 
-outcomes as (
-    select * from {{ ref('int_account_weekly_outcomes') }}
-    where is_known
+known as (
+    select * from {{ ref('int_health_score_known_weeks') }}
 ),
 
 settings as (
@@ -24,17 +23,6 @@ latest as (
     from health
     inner join (select max(week_start) as week_start from health) as current_week
         on current_week.week_start = health.week_start
-),
-
-known as (
-    select
-        {{ score_bin('health.health_score', 'settings.probability_bin_points') }} as score_bin,
-        case when outcomes.had_outcome then 1 else 0 end as outcome
-    from health
-    inner join outcomes
-        on outcomes.account_id = health.account_id
-        and outcomes.week_start = health.week_start
-    cross join settings
 ),
 
 totals as (

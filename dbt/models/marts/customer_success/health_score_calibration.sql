@@ -12,28 +12,12 @@ predictions as (
     select * from {{ ref('int_health_score_predictions') }}
 ),
 
-health as (
-    select * from {{ ref('account_health_weekly') }}
-),
-
-outcomes as (
-    select * from {{ ref('int_account_weekly_outcomes') }}
+weeks as (
+    select * from {{ ref('int_health_score_known_weeks') }}
 ),
 
 settings as (
     select * from {{ ref('backtest_settings') }}
-),
-
-weeks as (
-    select
-        {{ score_bin('health.health_score', 'settings.probability_bin_points') }} as score_bin,
-        case when outcomes.had_outcome then 1 else 0 end as outcome
-    from health
-    inner join outcomes
-        on outcomes.account_id = health.account_id
-        and outcomes.week_start = health.week_start
-    cross join settings
-    where outcomes.is_known
 ),
 
 periods as (
