@@ -19,6 +19,8 @@ from typing import Any
 
 import duckdb
 
+from dagster_project.lib.extract import sql_literal
+
 # The time spine MetricFlow needs declared; the published marts do not carry it, so it is made here.
 TIME_SPINE = "metricflow_time_spine"
 # `--group-by month` for `metric_time__month`, and so on.
@@ -37,47 +39,37 @@ class MetricInfo:
     dimensions: tuple[str, ...]
 
 
-def load_semantic_manifest(dbt_project_dir: Path) -> Any:
+def semantic_manifest_text(dbt_project_dir: Path) -> str:
     """The semantic manifest dbt wrote when it parsed the project (dbt/target/semantic_manifest.json)."""
-    from metricflow_semantics.model.dbt_manifest_parser import parse_manifest_from_dbt_generated_manifest
-
     path = dbt_project_dir / "target" / "semantic_manifest.json"
     if not path.exists():
         raise MetricsError(f"{path} does not exist: run `csw dbt parse` (or `make run`) first")
-    return parse_manifest_from_dbt_generated_manifest(manifest_json_string=path.read_text())
+    return path.read_text()
 
 
-def relations(dbt_project_dir: Path) -> dict[str, tuple[str, str, str]]:
+def relations(manifest_text: str) -> dict[str, tuple[str, str, str]]:
     """Model name -> (database, schema, alias) of every semantic model and the time spine, as MetricFlow
     will name them in its SQL."""
-    raw = json.loads((dbt_project_dir / "target" / "semantic_manifest.json").read_text())
-    found = {
-        m["node_relation"]["alias"]: (
-            m["node_relation"]["database"],
-            m["node_relation"]["schema_name"],
-            m["node_relation"]["alias"],
-        )
-        for m in raw["semantic_models"]
-    }
-    for spine in raw.get("project_configuration", {}).get("time_spines", []):
-        rel = spine["node_relation"]
-        found[rel["alias"]] = (rel["database"], rel["schema_name"], rel["alias"])
-    return found
+    raw = json.loads(manifest_text)
+    nodes = [m["node_relation"] for m in raw["semantic_models"]]
+    nodes += [s["node_relation"] for s in raw.get("project_configuration", {}).get("time_spines", [])]
+    return {n["alias"]: (n["database"], n["schema_name"], n["alias"]) for n in nodes}
 
 
-def published_connection(published_db: Path, dbt_project_dir: Path) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB where every relation the semantic layer names is a view over the published file."""
+def published_connection(published_db: Path, names: dict[str, tuple[str, str, str]]) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB where every relation the semantic layer names (`relations`) is a view over the
+    published file."""
     if not published_db.exists():
         raise MetricsError(f"nothing is published at {published_db}: run `make run` (or `csw run`) first")
     conn = duckdb.connect(":memory:")
-    conn.execute(f"attach '{published_db}' as published (read_only)")
+    conn.execute(f"attach {sql_literal(str(published_db))} as published (read_only)")
     published = {
         r[0]
         for r in conn.execute("select table_name from duckdb_tables() where database_name = 'published'").fetchall()
     }
-    for name, (database, schema, alias) in relations(dbt_project_dir).items():
-        if database not in {r[0] for r in conn.execute("select database_name from duckdb_databases()").fetchall()}:
-            conn.execute(f"attach ':memory:' as \"{database}\"")
+    for database in sorted({database for database, _, _ in names.values()}):
+        conn.execute(f"attach ':memory:' as \"{database}\"")
+    for name, (database, schema, alias) in names.items():
         conn.execute(f'create schema if not exists "{database}"."{schema}"')
         if name == TIME_SPINE:
             conn.execute(
@@ -143,11 +135,13 @@ class SemanticLayer:
 
     def __init__(self, published_db: Path, dbt_project_dir: Path) -> None:
         from metricflow.engine.metricflow_engine import MetricFlowEngine
+        from metricflow_semantics.model.dbt_manifest_parser import parse_manifest_from_dbt_generated_manifest
         from metricflow_semantics.model.semantic_manifest_lookup import SemanticManifestLookup
 
-        self.relations = relations(dbt_project_dir)
-        self.manifest = load_semantic_manifest(dbt_project_dir)
-        self.conn = published_connection(published_db, dbt_project_dir)
+        text = semantic_manifest_text(dbt_project_dir)
+        self.relations = relations(text)
+        self.manifest = parse_manifest_from_dbt_generated_manifest(manifest_json_string=text)
+        self.conn = published_connection(published_db, self.relations)
         self.client = PublishedSqlClient(self.conn)
         self.engine = MetricFlowEngine(SemanticManifestLookup(self.manifest), self.client)
 
