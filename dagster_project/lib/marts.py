@@ -39,3 +39,28 @@ def mart_names(manifest: Mapping[str, Any] | Path) -> list[str]:
 def row_floor(published_rows: int) -> int:
     """The fewest rows a mart may have, given how many its last published version had."""
     return int(published_rows * ROW_FLOOR)
+
+
+def source_tables(manifest: Mapping[str, Any] | Path, models: list[str]) -> dict[str, list[str]]:
+    """Per model, the raw tables (`<source>__<table>`) it reads, directly or through other models."""
+    if isinstance(manifest, Path):
+        manifest = json.loads(manifest.read_text())
+    parents = manifest["parent_map"]
+    sources = manifest["sources"]
+    lineage: dict[str, list[str]] = {}
+    for model in models:
+        seen: set[str] = set()
+        todo = [n for n in parents if n.startswith("model.") and n.split(".")[-1] == model]
+        found: set[str] = set()
+        while todo:
+            node = todo.pop()
+            for parent in parents.get(node, []):
+                if parent in seen:
+                    continue
+                seen.add(parent)
+                if parent in sources:
+                    found.add(sources[parent]["identifier"] or sources[parent]["name"])
+                else:
+                    todo.append(parent)
+        lineage[model] = sorted(found)
+    return lineage

@@ -24,6 +24,7 @@ import duckdb
 
 from dagster_project.contract import TABLES
 from dagster_project.lib.loads import accepted_before, overrides_json
+from dagster_project.lib.restatements import Publication, causes, write_headline_figures, write_restatements
 
 PUBLISHED_FILE = "marts.duckdb"
 # Readable by DuckDB >= 1.0 (JDBC/ODBC drivers and older CLIs bundle 1.x).
@@ -36,6 +37,8 @@ class PublishResult:
     version_id: str
     path: Path
     row_counts: dict[str, int]
+    # closed-month headline figures that changed since the previous publication
+    restatements: int = 0
 
 
 def _fsync(path: Path) -> None:
@@ -81,7 +84,9 @@ def publish(
     keep: int = 7,
     engine: str = "duckdb",
     build_started_at: datetime | None = None,
+    lineage: dict[str, list[str]] | None = None,
 ) -> PublishResult:
+    """`lineage` (mart -> the raw tables it reads) lets a restatement name the loads that caused it."""
     now = datetime.now(UTC)
     version_id = f"{now:%Y%m%dT%H%M%S%f}-{run_id[:8]}"
     versions = publish_dir / "versions"
@@ -118,8 +123,25 @@ def publish(
                 checks_run integer, checks_passed integer, load_overrides varchar, engine varchar,
                 checked_through timestamp)"""
         )
+        write_headline_figures(conn, version_id)
+        this = Publication(version_id, as_of, now.replace(tzinfo=None), through)
+        previous = None
         if current.exists():
             conn.execute(f"attach {_quote(str(current))} as prev (read_only)")
+            cur = conn.execute("select * from prev.main._publish_log order by published_at desc limit 1")
+            last = cur.fetchone()
+            if last:
+                entry = dict(zip([d[0] for d in cur.description], last, strict=True))
+                previous = Publication(
+                    entry["version_id"], entry["as_of_date"], entry["published_at"], entry.get("checked_through")
+                )
+        found = causes(conn, previous, through, now, lineage or {}) if previous else []
+        restated = write_restatements(conn, previous, this, found, lineage or {})
+        conn.execute(
+            f"copy pub.main.metric_restatements to {_quote(str(staging / 'parquet' / 'metric_restatements.parquet'))} "
+            "(format parquet, compression zstd)"
+        )
+        if current.exists():
             # by name: a column added since is null in older entries, and one this version does not
             # have (written by a later version, before a rollback of the code) is left out
             ours = {r[0] for r in conn.execute("select column_name from (describe pub.main._publish_log)").fetchall()}
@@ -156,7 +178,7 @@ def publish(
     os.rename(staging, final)
     swap_in(publish_dir, final)
     prune(publish_dir, keep)
-    return PublishResult(version_id, current, counts)
+    return PublishResult(version_id, current, counts, restated)
 
 
 def copy_mart(conn: duckdb.DuckDBPyConnection, mart: str, parquet: Path) -> int:

@@ -6,7 +6,9 @@ from dagster import AssetExecutionContext, AssetKey, DagsterEventType, Materiali
 
 from dagster_project.defs.resources import WarehouseResource
 from dagster_project.defs.transform.dbt import MART_KEYS, warehouse_dbt_assets
+from dagster_project.lib.marts import source_tables
 from dagster_project.lib.publish import publish
+from dagster_project.lib.restatements import HEADLINE
 from dagster_project.lib.run_context import resolve_as_of
 
 
@@ -50,8 +52,13 @@ def published_marts(context: AssetExecutionContext, warehouse: WarehouseResource
         keep=settings.publish_keep,
         engine=settings.engine,
         build_started_at=datetime.fromtimestamp(build_start, UTC) if build_start else None,
+        lineage=source_tables(settings.manifest_path, list(HEADLINE)),
     )
     context.log.info(f"published version {result.version_id} to {result.path}")
+    if result.restatements:
+        context.log.warning(
+            f"{result.restatements} closed-month figure(s) changed since the last publication: see metric_restatements"
+        )
     return MaterializeResult(
         metadata={
             "path": str(result.path),
@@ -59,5 +66,6 @@ def published_marts(context: AssetExecutionContext, warehouse: WarehouseResource
             "dagster/row_count": sum(result.row_counts.values()),
             "marts": len(result.row_counts),
             "checks_run": len(evaluations),
+            "restatements": result.restatements,
         }
     )
