@@ -7,8 +7,8 @@ with the real `publish`: what is compared, what is a closed month, and which loa
 from __future__ import annotations
 
 import json
-from decimal import Decimal
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
