@@ -37,8 +37,17 @@ QUERIES = {
     "forecast": "select * from renewal_forecast",
     "forecast_backtest": "select * from renewal_forecast_backtest order by forecast_week",
     "calibration": "select * from health_score_calibration",
+    "restatements": "select * from metric_restatements order by restated_at desc, month desc, metric",
 }
-PAGES = ["Leadership", "My tasks this week", "Does the health score predict churn?", "Renewal forecast"]
+# tables a version published before they existed does not have: read as empty
+OPTIONAL = {"restatements"}
+PAGES = [
+    "Leadership",
+    "My tasks this week",
+    "Does the health score predict churn?",
+    "Renewal forecast",
+    "Restatements",
+]
 
 
 def version_key() -> tuple[int, int]:
@@ -51,7 +60,15 @@ def load(_version: tuple[int, int]) -> dict[str, pd.DataFrame]:
     """One consistent read of one published version (the file is replaced, never changed in place)."""
     conn = duckdb.connect(str(DB), read_only=True)
     try:
-        return {name: conn.execute(sql).df() for name, sql in QUERIES.items()}
+        data = {}
+        for name, sql in QUERIES.items():
+            try:
+                data[name] = conn.execute(sql).df()
+            except duckdb.CatalogException:
+                if name not in OPTIONAL:
+                    raise
+                data[name] = pd.DataFrame()
+        return data
     finally:
         conn.close()
 
@@ -64,6 +81,15 @@ def watch_for_new_version(shown: tuple[int, int]) -> None:
 
 def money(x: float) -> str:
     return f"${x:,.0f}"
+
+
+def figure(metric: str, value: object, signed: bool = False) -> str:
+    """A headline figure as BI shows it: money for MRR and its movements, percent for rates."""
+    x = float(value)
+    sign = "+" if signed and x > 0 else ""
+    if metric.endswith("mrr"):
+        return f"{sign}{'-' if x < 0 else ''}${abs(x):,.2f}"
+    return f"{sign}{x * 100:.2f}{' pts' if signed else '%'}"
 
 
 def pct(x: float | None) -> str:
@@ -123,6 +149,8 @@ def main() -> None:
         backtest_page(data)
     elif page == PAGES[3]:
         forecast_page(data)
+    elif page == PAGES[4]:
+        restatements_page(data)
     else:
         leadership_page(data)
 
@@ -175,6 +203,22 @@ def leadership_page(data: dict[str, pd.DataFrame]) -> None:
     )
     k[3].metric("GRR (TTM)", pct(latest[f"{cc}grr"] if latest is not None else None))
     k[4].metric("Accounts in red", f"{(now['health_band'] == 'red').sum():,}")
+    restated = data["restatements"]
+    if len(restated):
+        mine = restated[(restated["segment_type"] == segment[0]) & (restated["segment"] == segment[1])]
+        mine = mine[mine["month"] >= nrr_seg["month"].min()] if len(nrr_seg) else mine
+        if len(mine):
+            st.info(
+                "Restated since first published: "
+                + "; ".join(
+                    f"{pd.Timestamp(r['month']):%Y-%m} {r['metric']} {figure(r['metric'], r['change'], signed=True)} "
+                    f"({r['cause_kinds'].replace('_', ' ')}, {pd.Timestamp(r['restated_at']):%Y-%m-%d})"
+                    for _, r in mine.head(6).iterrows()
+                )
+                + (f" and {len(mine) - 6} more" if len(mine) > 6 else "")
+                + ". Details on the Restatements page.",
+                icon="✎",
+            )
 
     left, right = st.columns(2)
     with left:
@@ -658,6 +702,64 @@ def forecast_page(data: dict[str, pd.DataFrame]) -> None:
             f"The probabilities, fitted each quarter on what was known before it: Brier score {float(b['brier']):.4f} "
             f"against {float(b['base_rate_brier']):.4f} for the base rate (skill {float(b['brier_skill']):.1%})."
         )
+
+
+def restatements_page(data: dict[str, pd.DataFrame]) -> None:
+    """metric_restatements: each closed month's headline figure that changed between two publications."""
+    rs = data["restatements"]
+    st.markdown(
+        "A closed month's figure can change after it was published: a subscription amended back in time, a "
+        "record that arrived late, a retraction. Each publication keeps its headline figures; every change "
+        "between two publications is listed here with the loads that caused it (docs/metrics.md, 'Restatements')."
+    )
+    if rs.empty:
+        st.success("No closed month's figure has changed between publications.")
+        return
+    k = st.columns(3)
+    k[0].metric("Restated figures", f"{len(rs):,}")
+    k[1].metric("Months restated", f"{rs['month'].nunique():,}")
+    k[2].metric("Publications with restatements", f"{rs['restated_version'].nunique():,}")
+    money_rows = rs[rs["metric"].str.endswith("mrr") & (rs["segment_type"] == "all")].copy()
+    if len(money_rows):
+        st.subheader("MRR restated, by month (all accounts)")
+        money_rows["change"] = money_rows["change"].astype(float)
+        st.altair_chart(
+            alt.Chart(money_rows)
+            .mark_bar()
+            .encode(
+                x=alt.X("yearmonth(month):O", title=None),
+                y=alt.Y("sum(change):Q", title="change (USD)"),
+                color=alt.Color("metric:N", title=None),
+                tooltip=["yearmonth(month):O", "metric:N", alt.Tooltip("sum(change):Q", format=",.2f")],
+            ),
+            use_container_width=True,
+        )
+    table = rs.assign(
+        month=rs["month"].map(lambda m: f"{pd.Timestamp(m):%Y-%m}"),
+        reported=[figure(m, v) for m, v in zip(rs["metric"], rs["reported_value"], strict=True)],
+        restated=[figure(m, v) for m, v in zip(rs["metric"], rs["restated_value"], strict=True)],
+        change_=[figure(m, v, signed=True) for m, v in zip(rs["metric"], rs["change"], strict=True)],
+    )
+    st.subheader("Every restatement, newest first")
+    st.dataframe(
+        table[
+            [
+                "month",
+                "metric",
+                "segment_type",
+                "segment",
+                "reported",
+                "restated",
+                "change_",
+                "cause_kinds",
+                "causes",
+                "reported_as_of",
+                "restated_at",
+            ]
+        ].rename(columns={"change_": "change"}),
+        hide_index=True,
+        use_container_width=True,
+    )
 
 
 main()

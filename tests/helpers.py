@@ -70,7 +70,7 @@ def published_differences(left: Path, right: Path, float_digits: int | None = 9)
 
     def marts(db: str) -> set[str]:
         rows = con.execute(
-            "select table_name from duckdb_tables() where database_name = ? and table_name <> '_publish_log'", [db]
+            "select table_name from duckdb_tables() where database_name = ? and not starts_with(table_name, '_')", [db]
         ).fetchall()
         return {r[0] for r in rows}
 

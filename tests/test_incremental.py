@@ -27,7 +27,7 @@ LATE = "2026-11-17"  # the day the late changes land
 LATE_AT = "2026-11-17T09:00:00Z"
 
 
-def _late_csv(landing: Path, table: str, pick, change: dict[str, str]) -> dict[str, str]:
+def _late_csv(landing: Path, table: str, pick, change: dict[str, str], more_seats: int = 0) -> dict[str, str]:
     """The latest version of a record of `table` that `pick` accepts, sent again today with `change`."""
     latest: dict[str, dict[str, str]] = {}
     for source in sorted((landing / table).glob("*/*.csv")):
@@ -39,6 +39,8 @@ def _late_csv(landing: Path, table: str, pick, change: dict[str, str]) -> dict[s
     row = next((r for r in latest.values() if pick(r)), None)
     assert row, f"no record of {table} to change"
     row = {**row, **change}
+    if more_seats:
+        row["quantity"] = str(int(row["quantity"]) + more_seats)
     out = landing / table / LATE / "late-0000.csv"
     out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("w", newline="") as f:
@@ -82,6 +84,17 @@ def land_late_changes(landing: Path) -> dict[str, str]:
         lambda r: True,
         {"response_id": "NPS-LATE-00001", "score": "2", "responded_at": "2026-10-28T12:00:00Z", "updated_at": LATE_AT},
     )
+    # a seat increase recorded today, taking effect in October (closed when the day before was published):
+    # a backdated amendment that restates October's MRR (issue 26)
+    subscription = _late_csv(
+        landing,
+        "billing/subscriptions",
+        lambda r: (
+            r["status"] == "active" and r["billing_interval"] == "month" and r["effective_at"][:10] < "2026-10-01"
+        ),
+        {"effective_at": "2026-10-10T00:00:00Z", "updated_at": LATE_AT},
+        more_seats=5,
+    )
     # the same event as one sent in March 2025, sent again
     events = landing / "product/events" / LATE
     events.mkdir(parents=True, exist_ok=True)
@@ -96,6 +109,7 @@ def land_late_changes(landing: Path) -> dict[str, str]:
         "contact": contact["contact_id"],
         "nps": nps["response_id"],
         "event": event_id,
+        "subscription": subscription["subscription_id"],
     }
 
 
@@ -124,6 +138,20 @@ def test_incremental_run_equals_full_refresh(workspace: Path, tmp_path: Path) ->
     incremental = run_csw(["run", "--as-of", "2026-11-18"], env)
     assert incremental.returncode == 0, incremental.stdout[-4000:]
     assert "is_incremental" not in incremental.stdout
+    # October closed before the previous publication (as of 2026-11-17): its MRR changed, and the change is
+    # listed with the load that caused it, a backdated amendment
+    published = duckdb.connect(str(workspace / "published" / "marts.duckdb"), read_only=True)
+    rows = published.execute(
+        "select change, cause_kinds, cause_loads, causes, reported_as_of from metric_restatements "
+        "where month = date '2026-10-01' and metric = 'mrr' and segment_type = 'all'"
+    ).fetchall()
+    published.close()
+    assert len(rows) == 1, rows
+    change, kinds, loads, causes, reported_as_of = rows[0]
+    assert change > 0 and reported_as_of == date(2026, 11, 17), rows
+    assert kinds == "backdated_amendment" and len(json.loads(loads)) == 1, rows
+    assert f"billing/subscriptions/{LATE}/late-0000.csv" in causes, causes
+    assert "Restated since the last publication" in incremental.stdout and "Oct 2026" in incremental.stdout
     snapshot = tmp_path / "incremental.duckdb"
     shutil.copy(workspace / "warehouse.duckdb", snapshot)
 

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import duckdb
 
+from dagster_project.lib.restatements import largest
+
 
 def _money(value: float | None) -> str:
     if value is None:
@@ -19,6 +21,12 @@ def _money(value: float | None) -> str:
         if abs(value) >= size:
             return f"${value / size:,.1f}{unit}"
     return f"${value:,.0f}"
+
+
+def _figure(metric: str, value: object) -> str:
+    if value is None:
+        return "-"
+    return f"${float(value):,.2f}" if metric.endswith("mrr") else _pct(value)
 
 
 def _pct(value: float | None) -> str:
@@ -81,6 +89,15 @@ def business_summary(published: Path, as_of: date) -> list[str]:
             "from cs_tasks where status = 'open'"
         )
         checks = one("select checks_passed, checks_run from _publish_log order by published_at desc limit 1")
+        version = one("select version_id from _publish_log order by published_at desc limit 1")
+        restated = (
+            conn.execute(
+                "select count(*) from metric_restatements where restated_version = ?", [version[0]]
+            ).fetchone()[0]
+            if "metric_restatements" in tables and version
+            else 0
+        )
+        top = largest(conn, version[0]) if restated else None
     finally:
         conn.close()
     ending, accounts = mrr if mrr else (None, 0)
@@ -113,6 +130,13 @@ def business_summary(published: Path, as_of: date) -> list[str]:
         lines.append(
             f"Open tasks: {tasks[0] or 0:,} for CSMs and team leads ({tasks[1] or 0:,} priority 1); "
             f"automated campaigns reach {tasks[2] or 0:,} accounts"
+        )
+    if top:
+        lines.append(
+            f"Restated since the last publication: {restated:,} closed-month figure(s); the largest, "
+            f"{top['month']:%b %Y} {top['metric']} ({top['segment_type']} {top['segment']}) "
+            f"{_figure(top['metric'], top['reported_value'])} -> {_figure(top['metric'], top['restated_value'])}"
+            f" ({top['cause_kinds'].replace('_', ' ')}; metric_restatements)"
         )
     if checks:
         lines.append(f"Checks: {checks[0]:,} of {checks[1]:,} passed (the rest warn only)")
