@@ -217,7 +217,7 @@ def leadership_page(data: dict[str, pd.DataFrame]) -> None:
                 )
                 + (f" and {len(mine) - 6} more" if len(mine) > 6 else "")
                 + ". Details on the Restatements page.",
-                icon="✎",
+                icon="📝",
             )
 
     left, right = st.columns(2)
@@ -710,7 +710,7 @@ def restatements_page(data: dict[str, pd.DataFrame]) -> None:
     st.markdown(
         "A closed month's figure can change after it was published: a subscription amended back in time, a "
         "record that arrived late, a retraction. Each publication keeps its headline figures; every change "
-        "between two publications is listed here with the loads that caused it (docs/metrics.md, 'Restatements')."
+        "between two publications is listed here with the loads that caused it (docs/bi.md, 'Restatements')."
     )
     if rs.empty:
         st.success("No closed month's figure has changed between publications.")

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import shutil
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
+import duckdb
 import pytest
 
+from dagster_project.defs.transform.dbt import MART_KEYS
+from dagster_project.lib.publish import publish
 from tests.helpers import REPO, PipelineRun
 
 CHROMIUM = "/usr/bin/chromium"
@@ -34,11 +39,39 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def dashboard(pipeline_run: PipelineRun) -> Iterator[str]:
+def restated(pipeline_run: PipelineRun, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The pipeline's data with a second publication in which October's MRR (all accounts) is $1,234.56 higher:
+    a build changed by hand, published with the real `publish`, so the dashboard has a restatement to show
+    (what causes one is tested in tests/test_restatements.py and tests/test_incremental.py)."""
     assert pipeline_run.returncode == 0, pipeline_run.output[-3000:]
+    data = tmp_path_factory.mktemp("restated")
+    shutil.copy(pipeline_run.warehouse, data / "warehouse.duckdb")
+    shutil.copytree(pipeline_run.data_dir / "published", data / "published", symlinks=True)
+    conn = duckdb.connect(str(data / "warehouse.duckdb"))
+    conn.execute(
+        "update marts.saas_metrics_monthly set mrr = mrr + 1234.56 where month = date '2026-10-01' and service_tier = 'all'"
+    )
+    conn.close()
+    publish(
+        data / "warehouse.duckdb",
+        data / "published",
+        run_id="dashboard-test",
+        as_of=date(2026, 11, 15),
+        checks_run=1,
+        checks_passed=1,
+        marts=[key.path[-1] for key in MART_KEYS],
+        duckdb_config={},
+        lineage={},
+    )
+    return data
+
+
+@pytest.fixture(scope="module")
+def dashboard(pipeline_run: PipelineRun, restated: Path) -> Iterator[str]:
     port = free_port()
     # only CSW_DATA_DIR, as for the pipeline: the dashboard must follow it to the published file
     env = {k: v for k, v in pipeline_run.env.items() if k != "CSW_PUBLISH_DIR"}
+    env["CSW_DATA_DIR"] = str(restated)
     proc = subprocess.Popen(
         [
             str(Path(sys.executable).with_name("streamlit")),
@@ -184,4 +217,23 @@ def test_dashboard_renders_every_chart_and_the_filters_work(dashboard: str) -> N
         assert "Renewing in 90 days" in body and "forecast error per quarter" in body and "Brier score" in body
         assert page.locator('[data-testid="stException"]').count() == 0
         page.screenshot(path=str(ARTIFACTS / "dashboard-forecast.png"), full_page=True)
+
+        # issue 26: restatements, listed with their cause, and marked on the leadership page
+        page.locator('[data-testid="stSidebar"] [data-testid="stRadio"] label', has_text="Restatements").click()
+        page.wait_for_function(
+            "() => document.body.innerText.includes('Every restatement, newest first') && document.querySelectorAll("
+            '\'[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg\').length >= 1',
+            timeout=30_000,
+        )
+        page.wait_for_timeout(1500)
+        body = page.inner_text("body")
+        assert "MRR restated, by month (all accounts)" in body
+        assert page.locator('[data-testid="stMetricValue"]').first.inner_text() == "1"
+        assert page.locator('[data-testid="stException"]').count() == 0
+        page.screenshot(path=str(ARTIFACTS / "dashboard-restatements.png"), full_page=True)
+        page.locator('[data-testid="stSidebar"] [data-testid="stRadio"] label', has_text="Leadership").click()
+        page.wait_for_function(
+            "() => document.body.innerText.includes('Restated since first published: 2026-10 mrr +$1,234.56')",
+            timeout=30_000,
+        )
         browser.close()
