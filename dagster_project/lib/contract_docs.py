@@ -412,8 +412,6 @@ def render_dbt_sources(source: str) -> str:
         "    schema: raw_accepted",
         "    config:",
         "      loaded_at_field: _loaded_at",
-        "      freshness:",
-        "        warn_after: {count: 36, period: hour}",
         "    tables:",
     ]
     for t in (t for t in TABLES if t.source == source):
@@ -429,12 +427,49 @@ def _table_yaml(t: Table) -> list[str]:
         f"      - name: {t.name}",
         f"        identifier: {t.raw_name}",
         f"        description: {_yaml_str(t.description)}",
-        "        columns:",
+        "        config:",
     ]
+    warn, error = freshness_thresholds().get(t.raw_name, (None, None))
+    if warn is None and error is None:
+        lines.append("          freshness: null  # dbt/seeds/freshness_thresholds.csv: never stale")
+    else:
+        lines.append("          freshness:  # dbt/seeds/freshness_thresholds.csv")
+        if warn is not None:
+            lines.append(f"            warn_after: {{count: {warn}, period: hour}}")
+        if error is not None:
+            lines.append(f"            error_after: {{count: {error}, period: hour}}")
+    lines.append("        columns:")
     for c in t.columns:
         lines.append(f"          - name: {c.name}")
         lines.append(f"            description: {_yaml_str(c.meaning)}")
     return lines
+
+
+def freshness_thresholds() -> dict[str, tuple[int | None, int | None]]:
+    """Per raw table, (warn, error) hours from dbt/seeds/freshness_thresholds.csv (None: no threshold)."""
+    with (DBT_PROJECT_DIR / "seeds" / "freshness_thresholds.csv").open() as fh:
+        return {
+            row["source_table"]: tuple(
+                int(row[k]) if row[k] else None for k in ("warn_after_hours", "error_after_hours")
+            )
+            for row in csv.DictReader(fh)
+        }
+
+
+def render_record_times_macro() -> str:
+    """`contract_record_times()`: per raw table, its dbt source and the column with each record's own time."""
+    entries = ",\n".join(
+        f"        {{'source': '{t.source}', 'table': '{t.name}', 'raw': '{t.raw_name}', 'column': '{t.loaded_at_column}'}}"
+        for t in TABLES
+    )
+    return (
+        "{#- Generated from dagster_project/contract.py by `csw contract --write`; do not edit by hand.\n"
+        "    Per raw table: its dbt source and the column holding each record's own time, the newest of which\n"
+        "    the source_freshness mart compares with the as-of date. -#}\n"
+        "{% macro contract_record_times() %}\n"
+        "    {{ return([\n" + entries + "\n    ]) }}\n"
+        "{% endmacro %}\n"
+    )
 
 
 def known_currencies() -> list[str]:
@@ -575,6 +610,7 @@ def render_every_rule_fixtures() -> dict[Path, str]:
 def generated_files() -> dict[Path, str]:
     files = {REPO_ROOT / "docs" / "sources.md": render_sources_md()}
     files |= render_every_rule_fixtures()
+    files[DBT_PROJECT_DIR / "macros" / "contract_record_times.sql"] = render_record_times_macro()
     for t in TABLES:
         files[EXPECTATIONS_DIR / "raw" / f"{t.raw_name}.json"] = render_raw_suite(t)
     for source in SOURCES:

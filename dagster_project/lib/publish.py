@@ -30,6 +30,8 @@ PUBLISHED_FILE = "marts.duckdb"
 # Readable by DuckDB >= 1.0 (JDBC/ODBC drivers and older CLIs bundle 1.x).
 STORAGE_VERSION = "v1.0.0"
 MARTS_SCHEMA = "marts"
+# the mart `_freshness` extends with load times
+FRESHNESS_MART = "source_freshness"
 
 
 @dataclass
@@ -124,6 +126,8 @@ def publish(
                 checked_through timestamp)"""
         )
         write_headline_figures(conn, version_id)
+        if FRESHNESS_MART in marts:
+            write_freshness(conn, now.replace(tzinfo=None))
         this = Publication(version_id, as_of, now.replace(tzinfo=None), through)
         previous = None
         if current.exists():
@@ -179,6 +183,31 @@ def publish(
     swap_in(publish_dir, final)
     prune(publish_dir, keep)
     return PublishResult(version_id, current, counts, restated)
+
+
+def write_freshness(conn: duckdb.DuckDBPyConnection, published_at: datetime) -> None:
+    """`pub.main._freshness`: the source_freshness mart (newest record per source, judged against the as-of
+    date) with when each source last loaded and was accepted, and how long before this publication."""
+    conn.execute(
+        f"""create table pub.main._freshness as
+            select
+                f.*,
+                l.newest_loaded_at,
+                l.newest_accepted_at,
+                cast(round(date_diff('minute', l.newest_loaded_at, cast(? as timestamp)) / 60.0, 1)
+                    as decimal(9, 1)) as load_age_hours,
+                cast(? as timestamp) as published_at
+            from pub.main.{FRESHNESS_MART} as f
+            left join (
+                select table_name, timezone('UTC', max(loaded_at)) as newest_loaded_at,
+                       timezone('UTC', max(verdict_at)) as newest_accepted_at
+                from wh.raw._load_log
+                where verdict = 'accepted'
+                group by table_name
+            ) as l on l.table_name = f.source_table
+            order by f.source_table""",
+        [published_at, published_at],
+    )
 
 
 def copy_mart(conn: duckdb.DuckDBPyConnection, mart: str, parquet: Path) -> int:

@@ -1,5 +1,5 @@
 {#- Each account's health in the as-of week and its open churn-risk alerts (the
-    alerts of that week): one definition for dim_accounts, the renewal pipeline
+    alerts of that week, less those held back on a stale source): one definition for dim_accounts, the renewal pipeline
     and the CSM books. Accounts that hold no seats now have no row. -#}
 with
 
@@ -17,6 +17,7 @@ open_alerts as (
     inner join current_week
         on current_week.week_start = alerts.week_start
     where alerts.signal_type = 'churn_risk'
+      and not alerts.is_held_back
     group by alerts.account_id
 ),
 

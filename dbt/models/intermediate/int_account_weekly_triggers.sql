@@ -3,7 +3,8 @@
     a drop of the health band, and the omission rules of the seed omission_rules (a named feature,
     or all core features, unused for at least `days` days at the week's end, for the account's tier
     now). A feature's last use is known to the week: it counts as used at the end of the week it
-    was last seen in, so `days` is never overstated. -#}
+    was last seen in, so `days` is never overstated. `held_back_reason`: the firing rests on a stale
+    source that does not cover its week (int_signal_holds). -#}
 with
 
 as_of_week as (
@@ -42,6 +43,10 @@ omission_rules as (
 
 current_tier as (
     select * from {{ ref('int_account_current_tier') }}
+),
+
+holds as (
+    select * from {{ ref('int_signal_holds') }}
 ),
 
 alert_triggers as (
@@ -157,12 +162,38 @@ omission_triggers as (
        or {{ dbt.datediff(dbt.dateadd('day', 7, 'last_seen_week'), 'snapshot_at', 'day') }} >= days
 ),
 
-final as (
+unioned as (
     select account_id, week_start, trigger_name, 'event' as trigger_kind, reason from alert_triggers
     union all
     select account_id, week_start, trigger_name, 'event', reason from band_triggers
     union all
     select account_id, week_start, trigger_name, 'condition', reason from omission_triggers
+),
+
+-- a firing in a week a stale source it rests on does not cover (the events feed stopped: "no core feature
+-- used for 14 days" says nothing about the account)
+held as (
+    select
+        unioned.account_id,
+        unioned.week_start,
+        unioned.trigger_name,
+        min(holds.reason) as held_back_reason
+    from unioned
+    inner join holds
+        on holds.signal = unioned.trigger_name
+        and cast({{ dbt.dateadd('day', 7, 'unioned.week_start') }} as {{ dbt.type_timestamp() }}) > holds.newest_record_at
+    group by unioned.account_id, unioned.week_start, unioned.trigger_name
+),
+
+final as (
+    select
+        unioned.*,
+        held.held_back_reason
+    from unioned
+    left join held
+        on held.account_id = unioned.account_id
+        and held.week_start = unioned.week_start
+        and held.trigger_name = unioned.trigger_name
 )
 
 select * from final

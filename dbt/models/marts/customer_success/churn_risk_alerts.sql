@@ -1,5 +1,6 @@
 {#- One row per account, week and rule that fired. Rule parameters live in the
-    alert_rules seed; `detail` says in words why the rule fired. -#}
+    alert_rules seed; `detail` says in words why the rule fired. A firing in a week that a stale source it
+    rests on does not cover is kept but held back (`is_held_back`, `held_back_reason`: int_signal_holds). -#}
 with
 
 facts as (
@@ -16,6 +17,10 @@ params as (
 
 onboarding as (
     select * from {{ ref('int_account_onboarding_milestones') }}
+),
+
+holds as (
+    select * from {{ ref('int_signal_holds') }}
 ),
 
 {%- set p = "(select threshold from params where rule = '%s')" %}
@@ -331,6 +336,19 @@ fired as (
     union all select * from promoter_green
 ),
 
+held as (
+    select
+        fired.account_id,
+        fired.week_start,
+        fired.rule,
+        min(holds.reason) as held_back_reason
+    from fired
+    inner join holds
+        on holds.signal = fired.rule
+        and cast({{ dbt.dateadd('day', 7, 'fired.week_start') }} as {{ dbt.type_timestamp() }}) > holds.newest_record_at
+    group by fired.account_id, fired.week_start, fired.rule
+),
+
 final as (
     select
         fired.account_id,
@@ -338,10 +356,16 @@ final as (
         fired.signal_type,
         fired.rule,
         params.severity,
-        fired.detail
+        fired.detail,
+        held.held_back_reason is not null as is_held_back,
+        held.held_back_reason
     from fired
     inner join params
         on params.rule = fired.rule
+    left join held
+        on held.account_id = fired.account_id
+        and held.week_start = fired.week_start
+        and held.rule = fired.rule
 )
 
 select * from final

@@ -41,6 +41,7 @@ matched as (
         triggers.week_start,
         triggers.trigger_name,
         triggers.reason,
+        triggers.held_back_reason,
         playbooks.playbook_id,
         playbooks.due_in_days,
         -- weeks a fired event keeps its task open without firing again
@@ -64,7 +65,8 @@ weekly as (
         week_start,
         max(grace_weeks) as grace_weeks,
         max(due_in_days) as due_in_days,
-        max(reason) as reason
+        max(reason) as reason,
+        max(held_back_reason) as held_back_reason
     from matched
     group by account_id, playbook_id, week_start
 ),
@@ -106,7 +108,7 @@ tasks as (
 ),
 
 latest_reason as (
-    select account_id, playbook_id, task_number, reason
+    select account_id, playbook_id, task_number, reason, held_back_reason
     from (
         select
             numbered.*,
@@ -146,13 +148,17 @@ final as (
         tasks.weeks_triggered,
         case
             when {{ dbt.datediff('tasks.last_triggered_week', 'latest_week.week_start', 'day') }} <= 7 * tasks.grace_weeks
+                and latest_reason.held_back_reason is not null
+                then 'held_back'
+            when {{ dbt.datediff('tasks.last_triggered_week', 'latest_week.week_start', 'day') }} <= 7 * tasks.grace_weeks
                 then 'open'
             else 'closed'
         end as status,
         case
             when {{ dbt.datediff('tasks.last_triggered_week', 'latest_week.week_start', 'day') }} > 7 * tasks.grace_weeks
                 then cast({{ dbt.dateadd('day', '7 * (tasks.grace_weeks + 1)', 'tasks.last_triggered_week') }} as date)
-        end as closed_week
+        end as closed_week,
+        latest_reason.held_back_reason
     from tasks
     cross join latest_week
     inner join playbooks
