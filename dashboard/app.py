@@ -38,9 +38,18 @@ QUERIES = {
     "forecast_backtest": "select * from renewal_forecast_backtest order by forecast_week",
     "calibration": "select * from health_score_calibration",
     "restatements": "select * from metric_restatements order by restated_at desc, month desc, metric",
+    "freshness": "select * from _freshness order by source_table",
 }
 # tables a version published before they existed does not have: read as empty
-OPTIONAL = {"restatements"}
+OPTIONAL = {"restatements", "freshness"}
+# the sources each page's figures rest on, for its "data through" line
+PAGE_SOURCES = {
+    "Leadership": ["billing__subscriptions", "billing__invoices", "crm__accounts", "product__events"],
+    "My tasks this week": ["product__events", "support__tickets", "crm__contacts", "surveys__nps_responses"],
+    "Does the health score predict churn?": ["billing__subscriptions", "product__events", "support__tickets"],
+    "Renewal forecast": ["billing__subscriptions", "product__events"],
+    "Restatements": ["billing__subscriptions", "crm__accounts"],
+}
 PAGES = [
     "Leadership",
     "My tasks this week",
@@ -143,6 +152,7 @@ def main() -> None:
         f"As of **{pd.Timestamp(last['as_of_date']):%Y-%m-%d}** · published {pd.Timestamp(last['published_at']):%Y-%m-%d %H:%M} UTC"
         f" · version {last['version_id']} · checks passed {last['checks_passed']}/{last['checks_run']}"
     )
+    freshness_note(data, page)
     if page == PAGES[1]:
         tasks_page(data)
     elif page == PAGES[2]:
@@ -153,6 +163,38 @@ def main() -> None:
         restatements_page(data)
     else:
         leadership_page(data)
+
+
+def freshness_note(data: dict[str, pd.DataFrame], page: str) -> None:
+    """ "Data through" for the page's sources, and a banner for every stale source (`_freshness`)."""
+    fr = data["freshness"]
+    if fr.empty:
+        return
+    fr = fr.assign(label=fr["source_name"] + "." + fr["table_name"])
+    mine = fr[fr["source_table"].isin(PAGE_SOURCES.get(page, []))]
+    through = [
+        f"{r['label']} {pd.Timestamp(r['newest_record_at']):%Y-%m-%d %H:%M}"
+        for _, r in mine.iterrows()
+        if pd.notna(r["newest_record_at"])
+    ]
+    if through:
+        st.caption("Data through (newest record, UTC): " + " · ".join(through))
+    held = data["alerts"]
+    for _, r in fr[fr["freshness_status"] == "error"].iterrows():
+        alerts = held[held["is_held_back"] & held["held_back_reason"].str.startswith(r["label"] + " ")]
+        st.error(
+            f"Stale source: **{r['label']}**, newest record {pd.Timestamp(r['newest_record_at']):%Y-%m-%d %H:%M}, "
+            f"{float(r['record_lag_hours']):,.0f} h before the as-of date (stale after {int(r['error_after_hours'])} h). "
+            f"Figures resting on it may be incomplete; {len(alerts):,} alert(s) and the tasks resting on it are held "
+            "back until it catches up.",
+            icon="🚨",
+        )
+    for _, r in mine[mine["freshness_status"] == "warn"].iterrows():
+        st.warning(
+            f"Late source: **{r['label']}**, newest record {float(r['record_lag_hours']):,.0f} h before the as-of "
+            f"date (warn after {int(r['warn_after_hours'])} h).",
+            icon="⏳",
+        )
 
 
 def leadership_page(data: dict[str, pd.DataFrame]) -> None:
@@ -416,6 +458,8 @@ def leadership_page(data: dict[str, pd.DataFrame]) -> None:
     red = now[(now["health_band"] == "red") & (now["previous_health_band"].fillna("red") != "red")]
     alerts = data["alerts"]
     alerts = alerts[(alerts["week_start"] == this_week) & (alerts["signal_type"] == "churn_risk")]
+    if "is_held_back" in alerts:  # held back on a stale source: not shown as the account's
+        alerts = alerts[~alerts["is_held_back"].fillna(False).astype(bool)]
     why = alerts.groupby("account_id")["detail"].apply(lambda d: "; ".join(d)).rename("alerts")
     table = red.merge(why, how="left", left_on="account_id", right_index=True)[
         [
@@ -473,6 +517,13 @@ def tasks_page(data: dict[str, pd.DataFrame]) -> None:
     k[0].metric("Open tasks", f"{len(mine):,}")
     k[1].metric("Priority 1", f"{(mine['priority'] == 1).sum():,}")
     k[2].metric("Past due", f"{overdue:,}")
+    held = people[(people["owner_name"] == owner) & (people["status"] == "held_back")]
+    if len(held):
+        st.caption(
+            f"{len(held):,} more held back: their latest trigger rests on a stale source ("
+            + "; ".join(sorted(held["held_back_reason"].dropna().unique()))
+            + ")."
+        )
     st.subheader(f"Open tasks of {owner}")
     if mine.empty:
         st.info("Nothing open: every trigger has cleared.")

@@ -36,6 +36,13 @@ def mart_names(manifest: Mapping[str, Any] | Path) -> list[str]:
     )
 
 
+def has_row_floor(suite: Path) -> bool:
+    """Whether the mart's suite keeps the row-count floor: every mart does, unless its suite's `meta` says
+    `"row_floor": false` (a mart that is one week's snapshot, like automation_audiences, whose rows may
+    halve from one week to the next, or when a stale source holds its tasks back)."""
+    return json.loads(suite.read_text()).get("meta", {}).get("row_floor", True) is not False
+
+
 def row_floor(published_rows: int) -> int:
     """The fewest rows a mart may have, given how many its last published version had."""
     return int(published_rows * ROW_FLOOR)

@@ -79,7 +79,7 @@ def business_summary(published: Path, as_of: date) -> list[str]:
         week = as_of - timedelta(days=as_of.weekday())
         alerts = one(
             "select count(*), count(distinct account_id) from churn_risk_alerts "
-            "where signal_type = 'churn_risk' and week_start = ?",
+            "where signal_type = 'churn_risk' and week_start = ? and not is_held_back",
             [week],
         )
         tasks = one(
@@ -98,6 +98,24 @@ def business_summary(published: Path, as_of: date) -> list[str]:
             else 0
         )
         top = largest(conn, version[0]) if restated else None
+        freshness = (
+            conn.execute(
+                "select source_name || '.' || table_name, freshness_status, record_lag_hours, warn_after_hours, "
+                "error_after_hours, newest_record_at from _freshness where freshness_status in ('warn', 'error') "
+                "order by freshness_status, source_table"
+            ).fetchall()
+            if "_freshness" in tables
+            else None
+        )
+        held = (
+            one(
+                "select (select count(*) from churn_risk_alerts where is_held_back and week_start = ?), "
+                "(select count(*) from cs_tasks where status = 'held_back')",
+                [week],
+            )
+            if freshness
+            else None
+        )
     finally:
         conn.close()
     ending, accounts = mrr if mrr else (None, 0)
@@ -131,6 +149,23 @@ def business_summary(published: Path, as_of: date) -> list[str]:
             f"Open tasks: {tasks[0] or 0:,} for CSMs and team leads ({tasks[1] or 0:,} priority 1); "
             f"automated campaigns reach {tasks[2] or 0:,} accounts"
         )
+    if freshness:
+        lines.append(
+            "Freshness: "
+            + "; ".join(
+                f"{label} {'stale' if status == 'error' else 'late'} (newest record {newest:%Y-%m-%d %H:%M}, "
+                f"{float(lag):,.0f} h before the as-of date; {'stale' if status == 'error' else 'warn'} after "
+                f"{int(error if status == 'error' else warn)} h)"
+                for label, status, lag, warn, error, newest in freshness
+            )
+            + (
+                f"; held back: {held[0]:,} alert(s) this week, {held[1]:,} task(s) (see source_freshness)"
+                if held and (held[0] or held[1])
+                else ""
+            )
+        )
+    elif freshness is not None:
+        lines.append("Freshness: every source within its thresholds (source_freshness)")
     if top:
         lines.append(
             f"Restated since the last publication: {restated:,} closed-month figure(s); the largest, "

@@ -25,7 +25,7 @@ from dagster_project.defs.extract.assets import raw_asset_key
 from dagster_project.defs.resources import WarehouseResource
 from dagster_project.defs.transform.dbt import MART_KEYS
 from dagster_project.lib.loads import SUITE_CHECK, Load, blocking_message, judge, pending_loads, rejected_loads
-from dagster_project.lib.marts import ROW_FLOOR_EXPECTATION, row_floor
+from dagster_project.lib.marts import ROW_FLOOR_EXPECTATION, has_row_floor, row_floor
 from dagster_project.lib.publish import current_log
 from dagster_project.lib.quality import (
     SuiteResult,
@@ -182,7 +182,7 @@ def mart_quality_checks(
             f"marts.{mart}",
             None,
             {"min_rows": row_floor(published.get(mart, 0))},
-            [ROW_FLOOR_EXPECTATION],
+            [ROW_FLOOR_EXPECTATION] if has_row_floor(mart_suite_path(mart, settings.expectations_dir)) else [],
         )
         for mart in marts
     ]
