@@ -13,8 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-from dagster_project.lib.contract_docs import freshness_thresholds
-from dagster_project.lib.settings import DBT_PROJECT_DIR
+from dagster_project.lib.contract_docs import DBT_PROJECT_DIR, freshness_thresholds
 from tests.helpers import pipeline_env, run_csw
 
 
