@@ -211,6 +211,49 @@ def cmd_loads_decide(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_score(args: argparse.Namespace, settings: Settings) -> int:
+    import getpass
+
+    from dagster_project.lib import score_guard
+    from dagster_project.lib.publish import PUBLISHED_FILE, current_log
+
+    if not settings.manifest_path.exists():
+        print(f"csw score: no dbt manifest at {settings.manifest_path}: run `csw run` first", file=sys.stderr)
+        return 1
+    current = score_guard.definition(settings.manifest_path)
+    log = current_log(settings.publish_dir)
+    published = log[-1].get("score_definition") if log else None
+    figures = score_guard.published_figures(settings.publish_dir / PUBLISHED_FILE)
+    if args.score_command == "show":
+        conn = _warehouse(settings, read_only=True)
+        try:
+            built = score_guard.figures(conn, f"marts.{score_guard.BACKTEST}")
+            decisions = score_guard.accepted(conn, current)
+        finally:
+            conn.close()
+        print(f"score definition: built {current}, published {published or '-'}")
+        if figures:
+            print(f"published: pooled AUC {figures.auc}, churn-risk alert precision {figures.precision}")
+        print(f"built:     pooled AUC {built.auc}, churn-risk alert precision {built.precision}")
+        for d in decisions:
+            print(f"accepted by {d['decided_by']} at {d['decided_at']:%Y-%m-%d %H:%M}: {d['reason']}")
+        return 0
+    conn = _warehouse(settings, read_only=False)
+    try:
+        row = score_guard.accept(conn, current, figures, args.by or getpass.getuser(), args.reason)
+    except ValueError as e:
+        print(f"csw score accept: {e}", file=sys.stderr)
+        return 1
+    finally:
+        conn.close()
+    print(
+        f"score definition {current} accepted (published {published or '-'}): pooled AUC "
+        f"{row['published_auc']} -> {row['accepted_auc']}, alert precision {row['published_precision']} -> "
+        f"{row['accepted_precision']}. Recorded: {row['decided_by']}, {args.reason!r}; the next run publishes it."
+    )
+    return 0
+
+
 def cmd_rollback(args: argparse.Namespace, settings: Settings) -> int:
     from dagster_project.lib.publish import rollback
 
@@ -502,6 +545,27 @@ def build_parser() -> argparse.ArgumentParser:
         d.add_argument("--reason", required=True, help="why: kept with the decision, shown by `csw status`")
         d.add_argument("--by", default=None, help="who decides (default: the current user)")
         d.set_defaults(func=cmd_loads_decide, decision=decision)
+
+    sc = sub.add_parser(
+        "score",
+        help="the score guard: show the score's definition and figures; accept a change that lowers them",
+        description="A change to the health score's definition (weights, rules, bands, alert rules, their SQL) "
+        "that lowers the pooled AUC or the churn-risk alert precision beyond dbt/seeds/score_guard.csv, compared "
+        "with the last publication, fails the mart checks. Accept it here, with a reason, if it is meant.",
+    )
+    score_sub = sc.add_subparsers(dest="score_command", required=True)
+    ss = score_sub.add_parser(
+        "show", help="definition and figures, built and published", description="Show the score guard's state."
+    )
+    ss.set_defaults(func=cmd_score)
+    sa = score_sub.add_parser(
+        "accept",
+        help="accept the built definition of the score (recorded, kept in _publish_log.score_overrides)",
+        description="Accept the score's current definition although it lowers the guarded figures.",
+    )
+    sa.add_argument("--reason", required=True, help="why: kept with the decision and in the publication's log")
+    sa.add_argument("--by", default=None, help="who decides (default: the current user)")
+    sa.set_defaults(func=cmd_score)
 
     b = sub.add_parser(
         "rollback",

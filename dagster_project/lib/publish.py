@@ -25,6 +25,7 @@ import duckdb
 from dagster_project.contract import TABLES
 from dagster_project.lib.loads import accepted_before, overrides_json
 from dagster_project.lib.restatements import Publication, causes, write_headline_figures, write_restatements
+from dagster_project.lib.score_guard import overrides_json as score_overrides_json
 
 PUBLISHED_FILE = "marts.duckdb"
 # Readable by DuckDB >= 1.0 (JDBC/ODBC drivers and older CLIs bundle 1.x).
@@ -87,6 +88,7 @@ def publish(
     engine: str = "duckdb",
     build_started_at: datetime | None = None,
     lineage: dict[str, list[str]] | None = None,
+    score_definition: str | None = None,
 ) -> PublishResult:
     """`lineage` (mart -> the raw tables it reads) lets a restatement name the loads that caused it."""
     now = datetime.now(UTC)
@@ -123,7 +125,7 @@ def publish(
                 run_id varchar, version_id varchar, published_at timestamp, as_of_date date,
                 source_high_water_marks varchar, mart_row_counts varchar, marts_published integer,
                 checks_run integer, checks_passed integer, load_overrides varchar, engine varchar,
-                checked_through timestamp)"""
+                checked_through timestamp, score_definition varchar, score_overrides varchar)"""
         )
         write_headline_figures(conn, version_id)
         if FRESHNESS_MART in marts:
@@ -156,7 +158,7 @@ def publish(
             conn.execute(f"insert into pub.main._publish_log by name select {kept} from prev.main._publish_log")
             conn.execute("detach prev")
         conn.execute(
-            "insert into pub.main._publish_log values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "insert into pub.main._publish_log values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 run_id,
                 version_id,
@@ -170,6 +172,8 @@ def publish(
                 overrides,
                 engine,
                 through,
+                score_definition,
+                score_overrides_json(conn, score_definition, "wh"),
             ],
         )
         conn.execute("detach pub")

@@ -10,6 +10,7 @@ from dagster_project.lib.marts import source_tables
 from dagster_project.lib.publish import publish
 from dagster_project.lib.restatements import HEADLINE
 from dagster_project.lib.run_context import resolve_as_of
+from dagster_project.lib.score_guard import definition
 
 
 @asset(
@@ -53,6 +54,7 @@ def published_marts(context: AssetExecutionContext, warehouse: WarehouseResource
         engine=settings.engine,
         build_started_at=datetime.fromtimestamp(build_start, UTC) if build_start else None,
         lineage=source_tables(settings.manifest_path, list(HEADLINE)),
+        score_definition=definition(settings.manifest_path),
     )
     context.log.info(f"published version {result.version_id} to {result.path}")
     if result.restatements:

@@ -24,9 +24,10 @@ from dagster_project.contract import TABLES
 from dagster_project.defs.extract.assets import raw_asset_key
 from dagster_project.defs.resources import WarehouseResource
 from dagster_project.defs.transform.dbt import MART_KEYS
+from dagster_project.lib import score_guard
 from dagster_project.lib.loads import SUITE_CHECK, Load, blocking_message, judge, pending_loads, rejected_loads
 from dagster_project.lib.marts import ROW_FLOOR_EXPECTATION, has_row_floor, row_floor
-from dagster_project.lib.publish import current_log
+from dagster_project.lib.publish import PUBLISHED_FILE, current_log
 from dagster_project.lib.quality import (
     SuiteResult,
     Validation,
@@ -176,13 +177,15 @@ def mart_quality_checks(
     log = current_log(settings.publish_dir)
     published = json.loads(log[-1]["mart_row_counts"]) if log else {}
     marts = [key.path[-1] for key in MART_KEYS]
+    guard = score_guard_expectations(context, warehouse, log)
     validations = [
         Validation(
             mart_suite_path(mart, settings.expectations_dir),
             f"marts.{mart}",
             None,
             {"min_rows": row_floor(published.get(mart, 0))},
-            [ROW_FLOOR_EXPECTATION] if has_row_floor(mart_suite_path(mart, settings.expectations_dir)) else [],
+            ([ROW_FLOOR_EXPECTATION] if has_row_floor(mart_suite_path(mart, settings.expectations_dir)) else [])
+            + (guard if mart == score_guard.BACKTEST else []),
         )
         for mart in marts
     ]
@@ -197,3 +200,30 @@ def mart_quality_checks(
         if not outcome.success:
             context.log.error(outcome.summary())
         yield _result(key, MART_CHECK, outcome, docs)
+
+
+def score_guard_expectations(
+    context: AssetCheckExecutionContext, warehouse: WarehouseResource, log: list[dict]
+) -> list[dict]:
+    """The score guard's expectations on health_score_backtest: only when the score's definition changed
+    since the last publication, and nobody accepted the new one (`dagster_project.lib.score_guard`)."""
+    settings = warehouse.settings
+    previous = log[-1].get("score_definition") if log else None
+    current = score_guard.definition(settings.manifest_path)
+    if previous is None or previous == current:
+        return []
+    with warehouse.connect(read_only=True) as conn:
+        decisions = score_guard.accepted(conn, current)
+    if decisions:
+        last = decisions[-1]
+        context.log.info(
+            f"score guard: the score's definition changed ({previous} -> {current}); accepted by "
+            f"{last['decided_by']}: {last['reason']!r}"
+        )
+        return []
+    figures = score_guard.published_figures(settings.publish_dir / PUBLISHED_FILE)
+    if figures is None:
+        return []
+    why = f"the score's definition changed since the last publication: {previous} -> {current}"
+    context.log.info(f"score guard: {why}")
+    return score_guard.guard_expectations(figures, score_guard.tolerance(settings.dbt_project_dir / "seeds"), why)
