@@ -173,16 +173,7 @@ unioned as (
 -- a firing in a week a stale source it rests on does not cover (the events feed stopped: "no core feature
 -- used for 14 days" says nothing about the account)
 held as (
-    select
-        unioned.account_id,
-        unioned.week_start,
-        unioned.trigger_name,
-        min(holds.reason) as held_back_reason
-    from unioned
-    inner join holds
-        on holds.signal = unioned.trigger_name
-        and cast({{ dbt.dateadd('day', 7, 'unioned.week_start') }} as {{ dbt.type_timestamp() }}) > holds.newest_record_at
-    group by unioned.account_id, unioned.week_start, unioned.trigger_name
+    {{ held_back_firings('unioned', 'trigger_name') }}
 ),
 
 final as (

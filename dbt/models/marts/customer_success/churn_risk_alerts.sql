@@ -337,16 +337,7 @@ fired as (
 ),
 
 held as (
-    select
-        fired.account_id,
-        fired.week_start,
-        fired.rule,
-        min(holds.reason) as held_back_reason
-    from fired
-    inner join holds
-        on holds.signal = fired.rule
-        and cast({{ dbt.dateadd('day', 7, 'fired.week_start') }} as {{ dbt.type_timestamp() }}) > holds.newest_record_at
-    group by fired.account_id, fired.week_start, fired.rule
+    {{ held_back_firings('fired', 'rule') }}
 ),
 
 final as (
