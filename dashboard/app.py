@@ -39,9 +39,10 @@ QUERIES = {
     "calibration": "select * from health_score_calibration",
     "restatements": "select * from metric_restatements order by restated_at desc, month desc, metric",
     "freshness": "select * from _freshness order by source_table",
+    "detection": "select * from churn_detection_by_kind order by priority",
 }
 # tables a version published before they existed does not have: read as empty
-OPTIONAL = {"restatements", "freshness"}
+OPTIONAL = {"restatements", "freshness", "detection"}
 # the sources each page's figures rest on, for its "data through" line
 PAGE_SOURCES = {
     "Leadership": ["billing__subscriptions", "billing__invoices", "crm__accounts", "product__events"],
@@ -675,6 +676,36 @@ def backtest_page(data: dict[str, pd.DataFrame]) -> None:
         ["subject", "times_fired", "followed_by_outcome", "alert_precision", "recall", "median_lead_weeks"]
     ].rename(columns={"subject": "rule", "alert_precision": "precision", "median_lead_weeks": "median lead (weeks)"})
     st.dataframe(table.sort_values("precision", ascending=False), hide_index=True, use_container_width=True)
+
+    detection = data["detection"]
+    if len(detection):
+        st.subheader("Which churn the alerts see coming")
+        kinds = detection[detection["churn_kind"] != "all"].copy()
+        kinds["warned within 8 weeks"] = kinds["warned_8w_share"].astype(float)
+        st.altair_chart(
+            alt.Chart(kinds[kinds["outcome_events"] > 0])
+            .mark_bar()
+            .encode(
+                x=alt.X("warned within 8 weeks:Q", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
+                y=alt.Y("churn_kind:N", title=None, sort=list(kinds["churn_kind"])),
+                tooltip=["churn_kind:N", "outcome_events:Q", "warned_8w:Q", "median_lead_weeks:Q"],
+            ),
+            use_container_width=True,
+        )
+        total = detection[detection["churn_kind"] == "all"].iloc[0]
+        st.caption(
+            f"Every churn or loss of half the MRR ({int(total['outcome_events'])} events), classified by what came "
+            "first in the 26 weeks before it; the share with a churn-risk alert in the 8 weeks before "
+            f"({pct(total['warned_8w_share'])} of all). Kinds with no bar had no events here "
+            "(docs/health-score.md, 'Detection by kind of churn')."
+        )
+        st.dataframe(
+            detection[
+                ["churn_kind", "outcome_events", "warned_4w", "warned_8w", "warned_8w_share", "median_lead_weeks"]
+            ],
+            hide_index=True,
+            use_container_width=True,
+        )
 
 
 def forecast_page(data: dict[str, pd.DataFrame]) -> None:

@@ -199,6 +199,7 @@ def test_dashboard_renders_every_chart_and_the_filters_work(dashboard: str) -> N
         body = page.inner_text("body")
         assert "Churn-risk rules: precision, recall and lead time" in body
         assert "Shaded: the score's 95% interval per quarter" in body
+        assert "Which churn the alerts see coming" in body  # issue 30: detection by kind of churn
 
         auc = float(page.locator('[data-testid="stMetricValue"]').first.inner_text())
         assert 0.5 < auc <= 1, auc
