@@ -71,7 +71,12 @@ in_window as (
     select
         events.account_id,
         events.outcome_week,
-        weekly.*
+        weekly.week_start,
+        weekly.core_adoption_28d,
+        weekly.is_contraction,
+        weekly.is_usage_fading,
+        weekly.is_relationship_lost,
+        weekly.is_payment_trouble
     from events
     inner join weekly
         on weekly.account_id = events.account_id
