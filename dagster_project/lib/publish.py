@@ -198,13 +198,15 @@ def write_freshness(conn: duckdb.DuckDBPyConnection, published_at: datetime) -> 
                 f.*,
                 l.newest_loaded_at,
                 l.newest_accepted_at,
+                l.rows_loaded,
                 cast(round(date_diff('minute', l.newest_loaded_at, cast(? as timestamp)) / 60.0, 1)
                     as decimal(9, 1)) as load_age_hours,
                 cast(? as timestamp) as published_at
             from pub.main.{FRESHNESS_MART} as f
             left join (
                 select table_name, timezone('UTC', max(loaded_at)) as newest_loaded_at,
-                       timezone('UTC', max(verdict_at)) as newest_accepted_at
+                       timezone('UTC', max(verdict_at)) as newest_accepted_at,
+                       sum(rows_loaded) as rows_loaded
                 from wh.raw._load_log
                 where verdict = 'accepted'
                 group by table_name

@@ -1,8 +1,9 @@
 {#- Per source table: how old its newest record is at the start of the as-of date, against the
     thresholds of the seed freshness_thresholds. The record's own time (the contract's record-time
     column: `occurred_at` for events, `updated_at` elsewhere) of accepted loads, so the verdict depends
-    on the data and the as-of date only: the same on every engine and on a re-run. When each source
-    last *loaded* is a fact of the run, added at publish in `_freshness`. A stale source (`is_stale`)
+    on the data and the as-of date only: the same on every engine, every way in (files, PostgreSQL, a
+    vendor's export) and on a re-run. When each source last *loaded*, and how many rows, are facts of the
+    delivery, added at publish in `_freshness`. A stale source (`is_stale`)
     holds back the alerts and tasks resting on it (seed signal_sources). -#}
 with
 
@@ -17,7 +18,6 @@ newest as (
         '{{ t.source }}' as source_name,
         '{{ t.table }}' as table_name,
         '{{ t.column }}' as record_time_column,
-        count(*) as records,
         max({{ to_utc_timestamp(t.column) }}) as newest_record_at
     from {{ source(t.source, t.table) }}
     {%- if not loop.last %}
@@ -52,7 +52,6 @@ final as (
         source_name,
         table_name,
         record_time_column,
-        records,
         newest_record_at,
         as_of_date,
         record_lag_hours,
