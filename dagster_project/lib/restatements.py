@@ -34,7 +34,7 @@ from datetime import date, datetime
 
 import duckdb
 
-from dagster_project.contract import TABLES
+from dagster_project.contract import TABLES_BY_NAME
 
 # The column at which a row of the table takes effect; tables not listed reach every month.
 EFFECTIVE_COLUMNS = {"billing__subscriptions": "effective_at", "billing__invoices": "issued_at"}
@@ -153,7 +153,7 @@ def causes(
                 [load_id],
             ).fetchone()[0]
             if kind == "correction" and first is not None and first < closed_before:
-                key = _table(table).key[0]
+                key = TABLES_BY_NAME[table].key[0]
                 known = conn.execute(
                     f"""select count(*) from wh.raw.{table} as r
                         where r._load_id = ? and r.{column} < ? and exists (
@@ -170,15 +170,11 @@ def causes(
 
 def _deletes(conn: duckdb.DuckDBPyConnection, table: str, load_id: str) -> bool:
     """Whether the load retracts records (rows with `is_deleted` true: docs/quality.md, "Retract a record")."""
-    if "is_deleted" not in _table(table).column_names:
+    if "is_deleted" not in TABLES_BY_NAME[table].column_names:
         return False
     return bool(
         conn.execute(f"select count(*) from wh.raw.{table} where _load_id = ? and is_deleted", [load_id]).fetchone()[0]
     )
-
-
-def _table(raw_name: str):  # noqa: ANN202 (a contract Table)
-    return next(t for t in TABLES if t.raw_name == raw_name)
 
 
 def write_restatements(
