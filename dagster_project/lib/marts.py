@@ -48,26 +48,25 @@ def row_floor(published_rows: int) -> int:
     return int(published_rows * ROW_FLOOR)
 
 
+def upstream(manifest: Mapping[str, Any], model: str) -> set[str]:
+    """The unique ids of every node `model` reads, directly or through others (sources and seeds included)."""
+    parents = manifest["parent_map"]
+    todo = [n for n in parents if n.startswith("model.") and n.split(".")[-1] == model]
+    seen: set[str] = set()
+    while todo:
+        for parent in parents.get(todo.pop(), []):
+            if parent not in seen:
+                seen.add(parent)
+                todo.append(parent)
+    return seen
+
+
 def source_tables(manifest: Mapping[str, Any] | Path, models: list[str]) -> dict[str, list[str]]:
     """Per model, the raw tables (`<source>__<table>`) it reads, directly or through other models."""
     if isinstance(manifest, Path):
         manifest = json.loads(manifest.read_text())
-    parents = manifest["parent_map"]
     sources = manifest["sources"]
-    lineage: dict[str, list[str]] = {}
-    for model in models:
-        seen: set[str] = set()
-        todo = [n for n in parents if n.startswith("model.") and n.split(".")[-1] == model]
-        found: set[str] = set()
-        while todo:
-            node = todo.pop()
-            for parent in parents.get(node, []):
-                if parent in seen:
-                    continue
-                seen.add(parent)
-                if parent in sources:
-                    found.add(sources[parent]["identifier"] or sources[parent]["name"])
-                else:
-                    todo.append(parent)
-        lineage[model] = sorted(found)
-    return lineage
+    return {
+        model: sorted(sources[n]["identifier"] or sources[n]["name"] for n in upstream(manifest, model) if n in sources)
+        for model in models
+    }

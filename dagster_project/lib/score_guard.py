@@ -29,6 +29,8 @@ from typing import Any
 
 import duckdb
 
+from dagster_project.lib.marts import upstream
+
 BACKTEST = "health_score_backtest"
 SEED = "score_guard.csv"
 # the two figures guarded, as (section, subject, column) of health_score_backtest's pooled rows
@@ -59,14 +61,9 @@ def definition(manifest: Mapping[str, Any] | Path, model: str = BACKTEST) -> str
     of the seeds and models upstream of `model` (sources excluded), and of `model` itself."""
     if isinstance(manifest, Path):
         manifest = json.loads(manifest.read_text())
-    nodes, parents = manifest["nodes"], manifest["parent_map"]
+    nodes = manifest["nodes"]
     start = next(n for n in nodes if n.startswith("model.") and nodes[n]["name"] == model)
-    seen, todo = {start}, [start]
-    while todo:
-        for parent in parents.get(todo.pop(), []):
-            if parent not in seen and parent in nodes:
-                seen.add(parent)
-                todo.append(parent)
+    seen = {start} | {n for n in upstream(manifest, model) if n in nodes}
     parts = sorted(f"{n}:{nodes[n]['checksum']['checksum']}" for n in seen)
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
