@@ -1,5 +1,6 @@
 """Publish: the last step of a run, reached only when every blocking check upstream passed."""
 
+import json
 from datetime import UTC, datetime
 
 from dagster import AssetExecutionContext, AssetKey, DagsterEventType, MaterializeResult, asset
@@ -41,6 +42,7 @@ def published_marts(context: AssetExecutionContext, warehouse: WarehouseResource
         None,
     )
     settings = warehouse.settings
+    manifest = json.loads(settings.manifest_path.read_text())  # read once: lineage and the score's definition
     result = publish(
         warehouse.path,
         settings.publish_dir,
@@ -53,8 +55,8 @@ def published_marts(context: AssetExecutionContext, warehouse: WarehouseResource
         keep=settings.publish_keep,
         engine=settings.engine,
         build_started_at=datetime.fromtimestamp(build_start, UTC) if build_start else None,
-        lineage=source_tables(settings.manifest_path, list(HEADLINE)),
-        score_definition=definition(settings.manifest_path),
+        lineage=source_tables(manifest, list(HEADLINE)),
+        score_definition=definition(manifest),
     )
     context.log.info(f"published version {result.version_id} to {result.path}")
     if result.restatements:
