@@ -4,9 +4,15 @@ Each account gets a fate (stable, expander, contractor, churner, churner that
 comes back) and the source systems record what such a customer really leaves
 behind: churners' logins and feature use fall and their tickets rise for weeks
 before they cancel, their champion often leaves and their NPS turns detractor;
-expanders fill their seats before they buy more. Every account draws from its
-own random stream seeded by (seed, account index), so the output does not
-depend on processing order and is the same bytes for the same seed.
+expanders fill their seats before they buy more. Not every churner fades
+(issue 30, from data shaped elsewhere): some cut their seats twice on a budget
+and then leave, some never adopt beyond one or two core features and leave at
+their first renewal, some react to a price rise with billing tickets and ever
+later payments; and some accounts that keep paying look like them for a while
+(a seasonal dip, a seat clean-up, a price rise they accept, a narrow adoption).
+Every account draws from its own random stream seeded by (seed, account index),
+the behaviours from a second one, so the output does not depend on processing
+order and is the same bytes for the same seed.
 """
 
 from __future__ import annotations
@@ -74,6 +80,7 @@ class Version:
     plan: str
     quantity: int
     status: str  # trialing / active / canceled
+    price_factor: float = 1.0  # a price rise on the list price (issue 30's price-rise behaviour)
 
 
 @dataclass
@@ -85,8 +92,8 @@ class Subscription:
     discount: float
     versions: list[Version] = field(default_factory=list)
 
-    def unit_amount(self, plan: str) -> int:
-        monthly = PRICES[self.currency][plan]
+    def unit_amount(self, plan: str, price_factor: float = 1.0) -> int:
+        monthly = int(round(PRICES[self.currency][plan] * price_factor))
         return monthly * 12 if self.interval == "year" else monthly
 
     @property
@@ -101,6 +108,8 @@ class AccountSimulator:
     def __init__(self, idx: int, seed: int, window_start: date, horizon: date, csm_ids: list[str], out: LandingWriter):
         self.idx = idx
         self.rng = random.Random(f"{seed}:{idx}")
+        # the behaviours of issue 30 draw from their own stream: an account without one keeps every draw it had
+        self.brng = random.Random(f"{seed}:{idx}:behaviour")
         self.np = np.random.default_rng([seed, idx])
         self.window_start = _dt(window_start)
         self.end = _dt(horizon)  # simulated until here; the writer keeps only what landed before the as-of date
@@ -151,6 +160,7 @@ class AccountSimulator:
         self._contacts()
         self._users_and_events()
         self._tickets()
+        self._billing_tickets()
         self._invoices()
         self._nps()
         self._meetings_trainings_emails()
@@ -190,6 +200,8 @@ class AccountSimulator:
         elif r < 0.62 and life_days > 90:
             self.fate = "contractor"
 
+        cuts = self._plan_behaviour(sub, start, life_days)
+
         def current() -> Version:
             return sub.versions[-1]
 
@@ -201,11 +213,25 @@ class AccountSimulator:
             new_q = max(v.quantity + 1, int(v.quantity * rng.uniform(1.2, 1.8)))
             sub.versions.append(Version(when, new_plan, new_q, "active"))
         if self.fate == "contractor":
+            # a seat clean-up: it removes seats nobody used, so the people using the product keep theirs
             when = start + timedelta(days=rng.randint(60, life_days - 1))
             v = current()
             sub.versions.append(Version(when, v.plan, max(1, int(v.quantity * rng.uniform(0.6, 0.85))), "active"))
+            self.cleanups.append((when, v.quantity))
+            if self.second_cleanup is not None and when + timedelta(days=self.second_cleanup) < self.end:
+                # a second clean-up that keeps paying: the noise beside a budget cut
+                self.cleanups.append((when + timedelta(days=self.second_cleanup), v.quantity))
+                v = current()
+                sub.versions.append(
+                    Version(when + timedelta(days=self.second_cleanup), v.plan, max(1, int(v.quantity * 0.8)), "active")
+                )
+        for when in cuts:  # a budget cut, twice, before leaving
+            v = current()
+            sub.versions.append(Version(when, v.plan, max(1, int(v.quantity * self.brng.uniform(0.55, 0.8))), "active"))
         if self.churn_at is not None:
-            sub.versions.append(Version(self.churn_at, current().plan, current().quantity, "canceled"))
+            sub.versions.append(
+                Version(self.churn_at, current().plan, current().quantity, "canceled", current().price_factor)
+            )
             if rng.random() < 0.3:
                 back = self.churn_at + timedelta(days=rng.randint(90, 240))
                 if back < self.end - timedelta(days=5):
@@ -213,8 +239,72 @@ class AccountSimulator:
                     sub2 = Subscription(self._id("SUB"), back, "month", self.currency, 0.0)
                     sub2.versions.append(Version(back, current().plan, max(1, int(current().quantity * 0.7)), "active"))
                     self.subs.append(sub2)
+        self._apply_price_rise(sub)
         self.health = rng.uniform(0.35, 0.95)  # latent engagement
         self._emit_subscriptions()
+
+    def _plan_behaviour(self, sub: Subscription, start: datetime, life_days: int) -> list[datetime]:
+        """Issue 30's behaviours, from the account's second stream; returns the dates of a budget cut.
+
+        A churner fades (the default: usage falls, tickets rise, the champion leaves), or cuts its seats
+        twice (3-6 and 1-2.5 months before leaving), or never adopts beyond one or two core features and
+        leaves at its first annual renewal, or meets a price rise 2.5-4.5 months before leaving with billing
+        tickets and payments later every month. An account that keeps paying may look like them for a
+        while: a usage dip of 3-5 weeks, a second seat clean-up, a price rise it accepts, a narrow adoption.
+        """
+        b = self.brng
+        self.style = "fading"
+        self.price_rise: datetime | None = None
+        self.price_factor = 1.0
+        self.dip: tuple[datetime, datetime] | None = None
+        self.core_cap: int | None = None
+        self.second_cleanup: int | None = None
+        self.cleanups: list[tuple[datetime, int]] = []  # (when, the seats the users had before it)
+        self.seat_use: float | None = None
+        cuts: list[datetime] = []
+        r = b.random()
+        if self.churn_at is not None:
+            if r < 0.2:
+                first = self.churn_at - timedelta(days=b.randint(90, 180))
+                second = self.churn_at - timedelta(days=b.randint(30, 75))
+                if first > start + timedelta(days=45):
+                    # a team that uses its seats loses some of them to a budget cut, twice
+                    self.style, cuts, self.seat_use = "budget_cut", [first, second], b.uniform(0.85, 1.0)
+            elif r < 0.4:
+                renewal = start + timedelta(days=365)
+                if renewal < self.end - timedelta(days=3):
+                    # an annual contract that is not renewed
+                    self.style, self.churn_at, self.core_cap = "plateau", renewal, b.choice([1, 2])
+                    sub.interval, sub.discount = "year", 10.0
+            elif r < 0.6:
+                rise = self.churn_at - timedelta(days=b.randint(70, 130))
+                if sub.interval == "month" and rise > start + timedelta(days=30):
+                    self.style, self.price_rise, self.price_factor = "price_rise", rise, b.uniform(1.15, 1.35)
+            return cuts
+        if life_days > 120 and b.random() < 0.15:  # a seasonal dip
+            begin = start + timedelta(days=b.randint(60, life_days - 30))
+            self.dip = (begin, begin + timedelta(days=7 * b.randint(3, 5)))
+        if self.fate == "contractor" and b.random() < 0.25:
+            self.second_cleanup = b.randint(60, 150)
+        if sub.interval == "month" and life_days > 200 and b.random() < 0.12:  # a price rise it accepts
+            self.price_rise = start + timedelta(days=b.randint(90, life_days - 30))
+            self.price_factor = b.uniform(1.1, 1.3)
+        if b.random() < 0.08:
+            self.core_cap = 2
+        return cuts
+
+    def _apply_price_rise(self, sub: Subscription) -> None:
+        """A new version at the price rise (same plan and seats), and the new price on every later one."""
+        if self.price_rise is None or self.price_rise >= self.end:
+            return
+        at = next((i for i, v in enumerate(sub.versions) if v.effective > self.price_rise), len(sub.versions))
+        before = sub.versions[at - 1]
+        if before.status != "active":
+            self.price_rise = None
+            return
+        for v in sub.versions[at:]:
+            v.price_factor = self.price_factor
+        sub.versions.insert(at, Version(self.price_rise, before.plan, before.quantity, "active", self.price_factor))
 
     def _emit_subscriptions(self) -> None:
         for sub in self.subs:
@@ -233,7 +323,7 @@ class AccountSimulator:
                     "plan": v.plan,
                     "billing_interval": sub.interval,
                     "quantity": v.quantity,
-                    "unit_amount": sub.unit_amount(v.plan),
+                    "unit_amount": sub.unit_amount(v.plan, v.price_factor),
                     "currency": sub.currency,
                     "discount_percent": f"{sub.discount:g}" if sub.discount else None,
                     "status": v.status,
@@ -302,7 +392,7 @@ class AccountSimulator:
             self._emit("crm__contacts", row, created)
             left = None
             if role in ("champion", "executive_sponsor"):
-                if self.churn_at is not None and rng.random() < 0.6:
+                if self.churn_at is not None and rng.random() < (0.6 if self.style == "fading" else 0.1):
                     left = self.churn_at - timedelta(days=rng.randint(20, 50))
                 elif rng.random() < 0.08:
                     left = self._rand_between(created, self.end)
@@ -318,7 +408,10 @@ class AccountSimulator:
     def _activity_factor(self, days: np.ndarray) -> np.ndarray:
         """Per-day multiplier of each user's chance to be active."""
         f = np.full(days.shape, 1.0)
-        if self.churn_at is not None:
+        if self.dip is not None:
+            lo, hi = (np.datetime64(t.replace(tzinfo=None), "D") for t in self.dip)
+            f = np.where((days >= lo) & (days < hi), 0.45, f)
+        if self.churn_at is not None and self.style == "fading":
             decline_start = np.datetime64(self.churn_at.replace(tzinfo=None), "D") - np.timedelta64(42, "D")
             weeks = (days - decline_start).astype("int64") / 7.0
             f = np.where(weeks > 0, 0.45 ** np.clip(weeks, 0, None), f)
@@ -333,6 +426,11 @@ class AccountSimulator:
             return
         seats = np.array([self.seats_on(_dt(d.astype(object)) + timedelta(hours=23)) for d in days])
         pool_frac = np.full(len(days), rng.uniform(0.5, 0.78))
+        if self.seat_use is not None:
+            pool_frac[:] = self.seat_use
+        basis = seats.astype(float)
+        for when, before in self.cleanups:  # after a clean-up the users are those of the seats before it
+            basis[days >= np.datetime64(when.replace(tzinfo=None), "D")] = before
         p = np.full(len(days), 0.3 + 0.65 * self.health)
         for when in self.expansions:  # expanders fill their seats first
             w = np.datetime64(when.replace(tzinfo=None), "D")
@@ -341,7 +439,7 @@ class AccountSimulator:
             p[ramp] = np.maximum(p[ramp], 0.9)
             pool_frac[days >= w] = rng.uniform(0.55, 0.75)
         p = p * self._activity_factor(days)
-        pool = np.floor(seats * pool_frac + 0.5).astype(int)
+        pool = np.floor(basis * pool_frac + 0.5).astype(int)
         pool = np.minimum(pool, seats)
         weekday = ((days.astype("int64") + 3) % 7) < 5  # 1970-01-01 was a Thursday
         p = np.where(weekday, p, p * 0.08)
@@ -386,6 +484,8 @@ class AccountSimulator:
         n_feat = npr.poisson(0.2, size=len(d_idx))
         # per-account adoption of core features, shrinking in a churner's decline
         n_core = max(1, int(round(len(CORE) * min(1.0, 0.2 + self.health * 0.9))))
+        if self.core_cap is not None:
+            n_core = min(n_core, self.core_cap)
         adopted = list(npr.permutation(CORE)[:n_core]) + NON_CORE
         decline = self._activity_factor(days[d_idx]) < 0.5
         rep = 1 + n_feat
@@ -431,7 +531,11 @@ class AccountSimulator:
         return weeks
 
     def _in_decline(self, t: datetime, days: int = 42) -> bool:
-        return self.churn_at is not None and self.churn_at - timedelta(days=days) <= t < self.churn_at
+        return (
+            self.churn_at is not None
+            and self.style == "fading"
+            and self.churn_at - timedelta(days=days) <= t < self.churn_at
+        )
 
     def _live(self, t: datetime) -> bool:
         return self.seats_on(t) > 0
@@ -483,6 +587,35 @@ class AccountSimulator:
                     if gone < self.end:
                         self._emit("support__tickets", dict(row, is_deleted=True, updated_at=fmt_ts(gone, -480)), gone)
 
+    def _billing_tickets(self) -> None:
+        """After a price rise: one to three billing tickets from a customer who leaves over it, at most one
+        (three times in ten) from one who accepts it."""
+        if self.price_rise is None or self.price_rise >= self.end:
+            return
+        b = self.brng
+        n = b.randint(1, 3) if self.style == "price_rise" else int(b.random() < 0.3)
+        for _ in range(n):
+            created = self.price_rise + timedelta(days=b.uniform(3, 60))
+            if created >= self.end or not self._live(created):
+                continue
+            row = {
+                "ticket_id": self._id("TCK"),
+                "account_id": self.account_id,
+                "subject": b.choice(["Billing question", "Invoice amount changed", "Price increase"]),
+                "priority": b.choice(["normal", "high"]),
+                "status": "new",
+                "created_at": fmt_ts(created, -480),
+                "solved_at": None,
+                "csat_score": None,
+                "updated_at": fmt_ts(created, -480),
+                "is_deleted": False,
+            }
+            self._emit("support__tickets", row, created)
+            solved = created + timedelta(hours=b.uniform(2, 120))
+            if solved < self.end:
+                row = dict(row, status="solved", solved_at=fmt_ts(solved, -480), updated_at=fmt_ts(solved, -480))
+                self._emit("support__tickets", row, solved)
+
     def _invoices(self) -> None:
         rng = self.rng
         tax_rate = TAX_RATE[self.region]
@@ -490,6 +623,7 @@ class AccountSimulator:
             issued = self.subs[0].started + timedelta(hours=1)
             self._invoice(None, "one_off", 150000 if self.currency != "GBP" else 120000, tax_rate, issued, late=False)
         for sub in self.subs:
+            raised = 0
             t = next((v.effective for v in sub.versions if v.status == "active"), None)
             step = 365 if sub.interval == "year" else None
             while t is not None and t < self.end:
@@ -497,9 +631,14 @@ class AccountSimulator:
                 v = live[-1]
                 if v.status == "canceled":
                     break
-                subtotal = int(round(v.quantity * sub.unit_amount(v.plan) * (1 - sub.discount / 100)))
+                subtotal = int(round(v.quantity * sub.unit_amount(v.plan, v.price_factor) * (1 - sub.discount / 100)))
                 late = rng.random() < (0.45 if self._in_decline(t, 90) else 0.08)
-                self._invoice(sub.subscription_id, "recurring", subtotal, tax_rate, t, late)
+                delay = None
+                if self.style == "price_rise" and self.price_rise is not None and t >= self.price_rise:
+                    # after the rise each invoice is paid later than the one before, short of 15 days
+                    raised += 1
+                    late, delay = False, min(14.5, 3.5 * raised + self.brng.uniform(-1, 1))
+                self._invoice(sub.subscription_id, "recurring", subtotal, tax_rate, t, late, delay)
                 if step:
                     t = t + timedelta(days=step)
                 else:
@@ -509,7 +648,14 @@ class AccountSimulator:
                     t = t.replace(year=year, month=month, day=day)
 
     def _invoice(
-        self, sub_id: str | None, kind: str, subtotal: int, tax_rate: float, issued: datetime, late: bool
+        self,
+        sub_id: str | None,
+        kind: str,
+        subtotal: int,
+        tax_rate: float,
+        issued: datetime,
+        late: bool,
+        delay_days: float | None = None,
     ) -> None:
         rng = self.rng
         iid = self._id("INV")
@@ -537,6 +683,8 @@ class AccountSimulator:
             if failed < self.end:
                 self._payment(iid, subtotal + tax, "failed", failed)
             paid = due + timedelta(days=rng.randint(16, 45))
+        elif delay_days is not None:  # paid this many days after the due date
+            paid = due + timedelta(days=delay_days)
         else:
             paid = issued + timedelta(days=rng.uniform(0, 13))
             # paid within the second it was issued, the paid version would carry the open version's

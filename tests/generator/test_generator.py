@@ -12,6 +12,7 @@ import duckdb
 import pytest
 
 from dagster_project.generator import GeneratorOptions, generate
+from dagster_project.generator.simulate import CORE
 
 SMALL = GeneratorOptions(accounts=25, months=8, seed=3, as_of=date(2026, 6, 10))
 
@@ -97,7 +98,9 @@ def db(landing: Path) -> duckdb.DuckDBPyConnection:
     return conn
 
 
-def test_churners_logins_fall_and_tickets_rise_before_they_churn(db: duckdb.DuckDBPyConnection) -> None:
+def test_fading_churners_logins_fall_and_tickets_rise_before_they_churn(db: duckdb.DuckDBPyConnection) -> None:
+    """Churn that fades (DESIGN.md): logins halve in the last two weeks and tickets rise. Not every churner
+    fades any more (issue 30: budget cuts, adoption plateaus, price rises), so a third to four fifths do."""
     rows = db.execute("""
         with rel as (
             select c.account_id,
@@ -111,21 +114,74 @@ def test_churners_logins_fall_and_tickets_rise_before_they_churn(db: duckdb.Duck
                    avg(logins) filter (where wk between -2 and -1) as late
             from rel group by account_id
         )
-        select count(*), count(*) filter (where late < 0.5 * before) from per_account where before > 0
-    """).fetchone()
-    churners, falling = rows
-    assert churners >= 10
-    assert falling / churners >= 0.8, f"only {falling} of {churners} churners' logins fell by half"
+        select account_id, late < 0.5 * before from per_account where before > 0
+    """).fetchall()
+    fading = [a for a, fell in rows if fell]
+    assert len(rows) >= 10
+    assert 0.3 <= len(fading) / len(rows) <= 0.8, f"{len(fading)} of {len(rows)} churners' logins fell by half"
 
-    tickets = db.execute("""
+    tickets = db.execute(
+        """
         with t as (
             select c.account_id, datediff('week', c.churned_at, cast(created_at as timestamp)) as wk
             from churn c join (select distinct ticket_id, account_id, created_at from support_tickets) using (account_id)
+            where c.account_id in (select unnest(?))
         )
         select count(*) filter (where wk between -6 and -1) / 6.0, count(*) filter (where wk between -18 and -7) / 12.0
         from t
-    """).fetchone()
+        """,
+        [fading],
+    ).fetchone()
     assert tickets[0] > 1.8 * tickets[1], f"tickets per week before churn {tickets[0]:.1f} vs earlier {tickets[1]:.1f}"
+
+
+def test_churn_that_does_not_fade_and_its_look_alikes(db: duckdb.DuckDBPyConnection) -> None:
+    """Issue 30's behaviours, read from the landing files: churners that cut their seats twice in the 200
+    days before leaving, churners that met a price rise (followed by billing tickets), annual churners
+    that left at their first renewal having used at most two core features; and accounts that keep paying
+    after a seat cut or a price rise (the noise the early warnings must not mistake for churn)."""
+    core = tuple(CORE)
+    counts = db.execute(f"""
+        with v as (
+            select subscription_id, account_id, quantity, unit_amount, plan, status,
+                   cast(effective_at as timestamp) as eff, cast(started_at as timestamp) as started,
+                   lag(quantity) over w as pq, lag(unit_amount) over w as pu, lag(plan) over w as pp,
+                   lag(status) over w as ps
+            from (select distinct * exclude (filename, updated_at) from billing_subscriptions)
+            window w as (partition by subscription_id order by effective_at)
+        ),
+        left_at as (select account_id, min(eff) as churned, min(started) as started from v where status = 'canceled' group by 1),
+        cuts as (
+            select v.account_id, count(*) as n from v join left_at using (account_id)
+            where status = 'active' and ps = 'active' and quantity < pq
+              and eff > churned - interval 200 day and eff < churned
+            group by 1
+        ),
+        rises as (
+            select account_id, eff from v
+            where status = 'active' and ps = 'active' and plan = pp and quantity = pq and unit_amount > pu
+        ),
+        breadth as (
+            select account_id, count(distinct event_name) filter (where event_name in {core}) as n
+            from product_events group by 1
+        )
+        select
+            (select count(*) from cuts where n >= 2),
+            (select count(*) from rises join left_at using (account_id) where eff < churned),
+            (select count(distinct r.account_id) from rises as r join support_tickets as t
+                on t.account_id = r.account_id
+               and cast(t.created_at as timestamp) between r.eff and r.eff + interval 91 day
+               and regexp_matches(lower(t.subject), 'bill|invoice|price')),
+            (select count(*) from left_at join breadth using (account_id)
+              where abs(datediff('day', started + interval 365 day, churned)) <= 1 and breadth.n <= 2),
+            (select count(distinct account_id) from rises where account_id not in (select account_id from left_at)),
+            (select count(distinct account_id) from v
+              where status = 'active' and ps = 'active' and quantity < pq
+                and account_id not in (select account_id from left_at))
+    """).fetchone()
+    cut_twice, left_after_rise, billing_after_rise, narrow_at_renewal, rise_kept, cut_kept = counts
+    assert cut_twice >= 2 and left_after_rise >= 2 and billing_after_rise >= 2 and narrow_at_renewal >= 2, counts
+    assert rise_kept >= 2 and cut_kept >= 5, counts
 
 
 def test_expanders_fill_their_seats_before_buying_more(db: duckdb.DuckDBPyConnection) -> None:

@@ -1,5 +1,6 @@
 {#- Money per account and week: invoices paid late in 90 days and the longest overdue now,
-    MRR last month against a year before, and a renewal without a downgrade. -#}
+    MRR last month against a year before, a renewal without a downgrade, and a cut of the contract
+    (seats, plan or deal; int_account_contract_changes) in the 182 days (26 weeks) to the snapshot. -#}
 with
 
 versions as (
@@ -58,6 +59,20 @@ renewals as (
     group by account_weeks.account_id, account_weeks.week_start
 ),
 
+cuts as (
+    select
+        account_weeks.account_id,
+        account_weeks.week_start,
+        1 as contract_cut_26w
+    from account_weeks
+    inner join {{ ref('int_account_contract_changes') }} as c
+        on c.account_id = account_weeks.account_id
+        and c.change_kind = 'cut'
+        and c.changed_at < account_weeks.snapshot_at
+        and c.changed_at >= {{ dbt.dateadd('day', -182, 'account_weeks.snapshot_at') }}
+    group by account_weeks.account_id, account_weeks.week_start
+),
+
 final as (
     select
         account_weeks.account_id,
@@ -68,11 +83,13 @@ final as (
         mrr_growth.mrr_year_before,
         case when mrr_growth.mrr_year_before > 0 and mrr_growth.mrr_last_month > mrr_growth.mrr_year_before
              then 1 else 0 end as mrr_grew_12m,
-        case when renewals.has_renewed = 1 and renewals.has_downgraded = 0 then 1 else 0 end as renewed_without_downgrade
+        case when renewals.has_renewed = 1 and renewals.has_downgraded = 0 then 1 else 0 end as renewed_without_downgrade,
+        coalesce(cuts.contract_cut_26w, 0) as contract_cut_26w
     from account_weeks
     left join invoices on invoices.account_id = account_weeks.account_id and invoices.week_start = account_weeks.week_start
     left join mrr_growth on mrr_growth.account_id = account_weeks.account_id and mrr_growth.week_start = account_weeks.week_start
     left join renewals on renewals.account_id = account_weeks.account_id and renewals.week_start = account_weeks.week_start
+    left join cuts on cuts.account_id = account_weeks.account_id and cuts.week_start = account_weeks.week_start
 )
 
 select * from final

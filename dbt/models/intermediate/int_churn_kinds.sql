@@ -1,8 +1,10 @@
 {#- Each outcome event of the backtest (an account's churn or loss of at least loss_share of MRR, first
     week `outcome_week`; int_account_weekly_outcomes) classified by what came first in the
     `churn_kind_window_weeks` (dbt var, 26) weeks before it (seed churn_kinds, in its priority order when two start in the
-    same week): a contraction (seats or MRR cut), adoption that never came, fading usage, a lost
-    relationship, payment trouble, or none of these (unannounced). With the churn-risk alerts of the 8
+    same week): a contraction (seats cut, or a cut of the contract: int_account_contract_changes, so an
+    FX move is none), adoption that never came (below the core_adoption_60 target in every week), fading
+    usage, a lost relationship, payment trouble (an invoice overdue, payments later each time, or
+    billing tickets after a price rise: the early warnings of those names), or none of these (unannounced). With the churn-risk alerts of the 8
     weeks before: the first (lead_weeks from it) and whether one fired in the last 4 and in the last 8
     weeks (churn_detection_by_kind). -#}
 with
@@ -16,8 +18,9 @@ facts as (
     select * from {{ ref('int_account_weekly_facts') }}
 ),
 
-mrr as (
-    select * from {{ ref('int_account_mrr_weekly') }}
+cuts as (
+    select * from {{ ref('int_account_contract_changes') }}
+    where change_kind = 'cut'
 ),
 
 kinds as (
@@ -36,6 +39,22 @@ events as (
     from outcomes
 ),
 
+-- the weeks a contract was cut (seats, plan or discount; not FX) and the weeks the bill's early warnings fired
+cut_weeks as (
+    select distinct facts.account_id, facts.week_start
+    from facts
+    inner join cuts
+        on cuts.account_id = facts.account_id
+        and cuts.changed_at >= cast(facts.week_start as {{ dbt.type_timestamp() }})
+        and cuts.changed_at < cast({{ dbt.dateadd('day', 7, 'facts.week_start') }} as {{ dbt.type_timestamp() }})
+),
+
+bill_weeks as (
+    select distinct account_id, week_start
+    from alerts
+    where rule in ('payment_delays_growing', 'billing_tickets_after_price_rise')
+),
+
 -- each week's signs, against the account's own week before
 weekly as (
     select
@@ -45,8 +64,7 @@ weekly as (
         case
             when lag(facts.licensed_seats) over (partition by facts.account_id order by facts.week_start)
                 > facts.licensed_seats and facts.licensed_seats > 0 then 1
-            when lag(mrr.mrr) over (partition by facts.account_id order by facts.week_start) > mrr.mrr
-                and mrr.mrr > 0 then 1
+            when cut_weeks.account_id is not null then 1
             else 0
         end as is_contraction,
         case
@@ -60,11 +78,18 @@ weekly as (
             when facts.lowest_nps_this_week <= {{ t % 'relationship_lost' }} then 1
             else 0
         end as is_relationship_lost,
-        case when facts.max_days_overdue > {{ t % 'payment_trouble' }} then 1 else 0 end as is_payment_trouble
+        case
+            when facts.max_days_overdue > {{ t % 'payment_trouble' }} then 1
+            when bill_weeks.account_id is not null then 1
+            else 0
+        end as is_payment_trouble
     from facts
-    left join mrr
-        on mrr.account_id = facts.account_id
-        and mrr.week_start = facts.week_start
+    left join cut_weeks
+        on cut_weeks.account_id = facts.account_id
+        and cut_weeks.week_start = facts.week_start
+    left join bill_weeks
+        on bill_weeks.account_id = facts.account_id
+        and bill_weeks.week_start = facts.week_start
 ),
 
 in_window as (
@@ -89,7 +114,7 @@ firsts as (
         account_id,
         outcome_week,
         min(case when is_contraction = 1 then week_start end) as contraction_led,
-        case when max(core_adoption_28d) < {{ t % 'adoption_never_came' }} then min(week_start) end
+        case when max(core_adoption_28d) <= {{ t % 'adoption_never_came' }} then min(week_start) end
             as adoption_never_came,
         min(case when is_usage_fading = 1 then week_start end) as usage_fading,
         min(case when is_relationship_lost = 1 then week_start end) as relationship_lost,

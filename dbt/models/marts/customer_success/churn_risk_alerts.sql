@@ -23,6 +23,10 @@ holds as (
     select * from {{ ref('int_signal_holds') }}
 ),
 
+early_warnings as (
+    select * from {{ ref('int_account_early_warnings') }}
+),
+
 {%- set p = "(select threshold from params where rule = '%s')" %}
 
 login_drops as (
@@ -322,6 +326,11 @@ promoter_green as (
       and health.health_band = 'green'
 ),
 
+-- contraction, adoption ahead of renewal, the bill (issue 30): computed in int_account_early_warnings
+early as (
+    select account_id, week_start, 'churn_risk' as signal_type, rule, detail from early_warnings
+),
+
 fired as (
     select * from logins_falling
     union all select * from usage_down_tickets_up
@@ -334,6 +343,7 @@ fired as (
     union all select * from stalled_onboarding
     union all select * from seats_nearly_full
     union all select * from promoter_green
+    union all select * from early
 ),
 
 held as (
@@ -344,7 +354,7 @@ final as (
     select
         fired.account_id,
         fired.week_start,
-        fired.signal_type,
+        params.signal_type,
         fired.rule,
         params.severity,
         fired.detail,
