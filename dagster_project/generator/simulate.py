@@ -553,22 +553,14 @@ class AccountSimulator:
                     continue
                 tid = self._id("TCK")
                 priority = rng.choices(["low", "normal", "high", "urgent"], weights=[3, 5, 2, 0.5])[0]
-                row = {
-                    "ticket_id": tid,
-                    "account_id": self.account_id,
-                    "subject": None
+                subject = (
+                    None
                     if rng.random() < 0.1
                     else rng.choice(
                         ["Export fails", "Login issue", "Billing question", "Feature request", "Slow dashboard"]
-                    ),
-                    "priority": priority,
-                    "status": "new",
-                    "created_at": fmt_ts(created, -480),
-                    "solved_at": None,
-                    "csat_score": None,
-                    "updated_at": fmt_ts(created, -480),
-                    "is_deleted": False,
-                }
+                    )
+                )
+                row = self._ticket(tid, subject, priority, created)
                 self._emit("support__tickets", row, created)
                 solved = created + timedelta(hours=rng.uniform(1, 240))
                 if solved >= self.end:
@@ -587,6 +579,21 @@ class AccountSimulator:
                     if gone < self.end:
                         self._emit("support__tickets", dict(row, is_deleted=True, updated_at=fmt_ts(gone, -480)), gone)
 
+    def _ticket(self, ticket_id: str, subject: str | None, priority: str, created: datetime) -> dict:
+        """A new ticket as the support desk writes it (its own time zone, UTC-8)."""
+        return {
+            "ticket_id": ticket_id,
+            "account_id": self.account_id,
+            "subject": subject,
+            "priority": priority,
+            "status": "new",
+            "created_at": fmt_ts(created, -480),
+            "solved_at": None,
+            "csat_score": None,
+            "updated_at": fmt_ts(created, -480),
+            "is_deleted": False,
+        }
+
     def _billing_tickets(self) -> None:
         """After a price rise: one to three billing tickets from a customer who leaves over it, at most one
         (three times in ten) from one who accepts it."""
@@ -598,18 +605,9 @@ class AccountSimulator:
             created = self.price_rise + timedelta(days=b.uniform(3, 60))
             if created >= self.end or not self._live(created):
                 continue
-            row = {
-                "ticket_id": self._id("TCK"),
-                "account_id": self.account_id,
-                "subject": b.choice(["Billing question", "Invoice amount changed", "Price increase"]),
-                "priority": b.choice(["normal", "high"]),
-                "status": "new",
-                "created_at": fmt_ts(created, -480),
-                "solved_at": None,
-                "csat_score": None,
-                "updated_at": fmt_ts(created, -480),
-                "is_deleted": False,
-            }
+            tid = self._id("TCK")
+            subject = b.choice(["Billing question", "Invoice amount changed", "Price increase"])
+            row = self._ticket(tid, subject, b.choice(["normal", "high"]), created)
             self._emit("support__tickets", row, created)
             solved = created + timedelta(hours=b.uniform(2, 120))
             if solved < self.end:
