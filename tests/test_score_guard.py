@@ -72,7 +72,14 @@ def test_a_worse_definition_fails_until_accepted(workspace: Path) -> None:
 
     accepted = run_csw(["score", "accept", "--reason", "retuned weights, reviewed", "--by", "qa"], env)
     assert accepted.returncode == 0, accepted.stdout + accepted.stderr
-    assert "pooled AUC 0.95 -> 0.77" in accepted.stdout, accepted.stdout
+    # the figure accepted is the one the failed run built (in the warehouse, not published)
+    conn = duckdb.connect(str(workspace / "warehouse.duckdb"), read_only=True)
+    (built,) = conn.execute(
+        "select auc from marts.health_score_backtest "
+        "where section = 'auc' and subject = 'health_score' and quarter_start is null"
+    ).fetchone()
+    conn.close()
+    assert f"pooled AUC 0.95 -> {built:g}" in accepted.stdout, accepted.stdout
 
     again = run_csw(["run", "--as-of", "2026-11-15"], env)
     assert again.returncode == 0, again.stdout[-3000:]
