@@ -19,10 +19,14 @@ from pathlib import Path
 import duckdb
 
 
+def _pct(share: object, width: int) -> str:
+    return f"{100 * share:5.1f}%".rjust(width) if share is not None else "-".rjust(width)
+
+
 def report(db: duckdb.DuckDBPyConnection) -> list[str]:
     lines = []
-    auc, events = db.execute(
-        "select auc, outcomes from health_score_backtest "
+    (auc,) = db.execute(
+        "select auc from health_score_backtest "
         "where section = 'auc' and subject = 'health_score' and quarter_start is null"
     ).fetchone()
     lines.append(f"pooled AUC of the score: {auc:.3f}")
@@ -31,17 +35,15 @@ def report(db: duckdb.DuckDBPyConnection) -> list[str]:
         "select subject, times_fired, alert_precision, recall, median_lead_weeks from health_score_backtest "
         "where section = 'alert_rule' order by subject = 'all_churn_risk' desc, times_fired desc"
     ).fetchall():
-        p = f"{100 * precision:5.1f}%" if precision is not None else "    -"
-        r = f"{100 * recall:5.1f}%" if recall is not None else "    -"
-        lines.append(f"{subject:32} {fired:6}  {p:>9}  {r:>6}  {lead if lead is not None else '-'}")
+        lines.append(
+            f"{subject:32} {fired:6}  {_pct(precision, 9)}  {_pct(recall, 6)}  {lead if lead is not None else '-'}"
+        )
     lines.append("kind of churn            events  warned 4w  warned 8w  median lead")
     for kind, n, w4, w8, lead in db.execute(
         "select churn_kind, outcome_events, warned_4w_share, warned_8w_share, median_lead_weeks "
         "from churn_detection_by_kind order by priority"
     ).fetchall():
-        f4 = f"{100 * w4:5.1f}%" if w4 is not None else "    -"
-        f8 = f"{100 * w8:5.1f}%" if w8 is not None else "    -"
-        lines.append(f"{kind:24} {n:6}  {f4:>9}  {f8:>9}  {lead if lead is not None else '-'}")
+        lines.append(f"{kind:24} {n:6}  {_pct(w4, 9)}  {_pct(w8, 9)}  {lead if lead is not None else '-'}")
     false_alerts, accounts = db.execute(
         """
         with known as (

@@ -2,7 +2,7 @@
     week `outcome_week`; int_account_weekly_outcomes) classified by what came first in the
     `churn_kind_window_weeks` (dbt var, 26) weeks before it (seed churn_kinds, in its priority order when two start in the
     same week): a contraction (seats cut, or a cut of the contract: int_account_contract_changes, so an
-    FX move is none), adoption that never came (below the core_adoption_60 target in every week), fading
+    FX move is none), adoption that never came (core adoption at most the kind's threshold, 35%, in every week), fading
     usage, a lost relationship, payment trouble (an invoice overdue, payments later each time, or
     billing tickets after a price rise: the early warnings of those names), or none of these (unannounced). With the churn-risk alerts of the 8
     weeks before: the first (lead_weeks from it) and whether one fired in the last 4 and in the last 8

@@ -1,5 +1,5 @@
-{#- One row per account, week and rule that fired. Rule parameters live in the
-    alert_rules seed; `detail` says in words why the rule fired. A firing in a week that a stale source it
+{#- One row per account, week and rule that fired. Rule parameters, severity and signal type live in
+    the alert_rules seed; `detail` says in words why the rule fired. A firing in a week that a stale source it
     rests on does not cover is kept but held back (`is_held_back`, `held_back_reason`: int_signal_holds). -#}
 with
 
@@ -75,7 +75,6 @@ logins_falling as (
     select
         account_id,
         week_start,
-        'churn_risk' as signal_type,
         'logins_falling' as rule,
         {{ dbt.concat([
             "'logins fell '",
@@ -94,7 +93,6 @@ usage_down_tickets_up as (
     select
         account_id,
         week_start,
-        'churn_risk' as signal_type,
         'usage_down_tickets_up' as rule,
         {{ dbt.concat([
             "'core-feature events '", to_text('core_events_2w'),
@@ -113,7 +111,6 @@ low_adoption_day_30 as (
     select
         account_id,
         week_start,
-        'churn_risk' as signal_type,
         'low_adoption_day_30' as rule,
         {{ dbt.concat([
             "'core-feature adoption '", to_text('100 * core_adoption_28d', round_to_integer=true),
@@ -138,7 +135,6 @@ invoice_overdue as (
     select
         account_id,
         week_start,
-        'churn_risk' as signal_type,
         'invoice_overdue' as rule,
         {{ dbt.concat(["'an invoice is '", to_text('max_days_overdue'), "' days overdue'"]) }} as detail
     from overdue_weeks
@@ -147,12 +143,12 @@ invoice_overdue as (
 ),
 
 people_left as (
-    select account_id, week_start, 'churn_risk' as signal_type, 'champion_left' as rule,
+    select account_id, week_start, 'champion_left' as rule,
            'the champion became inactive' as detail
     from facts
     where champion_left_this_week = 1
     union all
-    select account_id, week_start, 'churn_risk', 'sponsor_left', 'the executive sponsor became inactive'
+    select account_id, week_start, 'sponsor_left', 'the executive sponsor became inactive'
     from facts
     where sponsor_left_this_week = 1
 ),
@@ -161,7 +157,6 @@ nps_detractor as (
     select
         account_id,
         week_start,
-        'churn_risk' as signal_type,
         'nps_detractor' as rule,
         {{ dbt.concat(["'NPS answer of '", to_text('lowest_nps_this_week')]) }} as detail
     from facts
@@ -215,7 +210,6 @@ turned_red as (
     select
         account_id,
         week_start,
-        'churn_risk' as signal_type,
         'health_turned_red' as rule,
         {{ dbt.concat([
             "'health score '", to_text('health_score'),
@@ -232,7 +226,6 @@ health_dropped as (
     select
         account_id,
         week_start,
-        'churn_risk' as signal_type,
         'health_dropped' as rule,
         {{ dbt.concat([
             "'health score '", to_text('health_score'), "' against its '", to_text('weeks'),
@@ -283,7 +276,6 @@ stalled_onboarding as (
     select
         account_id,
         week_start,
-        'onboarding' as signal_type,
         'stalled_onboarding' as rule,
         {{ dbt.concat([
             "'onboarding stalled on day '", to_text('days_since_start'), "': '", "milestone",
@@ -297,7 +289,6 @@ seats_nearly_full as (
     select
         account_id,
         week_start,
-        'expansion' as signal_type,
         'seats_nearly_full' as rule,
         {{ dbt.concat([
             to_text('users_active_28d'), "' of '",
@@ -312,7 +303,6 @@ promoter_green as (
     select
         facts.account_id,
         facts.week_start,
-        'advocacy' as signal_type,
         'promoter_green' as rule,
         {{ dbt.concat([
             "'NPS '", to_text('facts.highest_nps_this_week'),
@@ -328,7 +318,7 @@ promoter_green as (
 
 -- contraction, adoption ahead of renewal, the bill (issue 30): computed in int_account_early_warnings
 early as (
-    select account_id, week_start, 'churn_risk' as signal_type, rule, detail from early_warnings
+    select account_id, week_start, rule, detail from early_warnings
 ),
 
 fired as (
