@@ -4,7 +4,8 @@ For each repeat, on a fresh warehouse over the same generated extracts, it times
 - the floor: DuckDB alone reading every raw file once into a table (no checks, no dbt);
 - `csw run` end to end, split into stages from the run's Dagster event log
   (extract, raw checks, dbt build, mart checks, publish), with the peak RSS of the whole process tree;
-- a one-day incremental run: the next day's extracts landed on top, then `csw run` again.
+- a one-day incremental run: the next day's extracts landed on top, then `csw run` again;
+- a run with no new loads: `csw run` once more for the same day, which must say "Nothing new" and stop.
 It reports medians and writes bench/results/<scale>-<date>.json and .md. No test asserts a time.
 
 `--engine spark` runs the same on Spark in a local session, `--engine spark-cluster` on a Spark
@@ -212,6 +213,50 @@ def main() -> int:
             spark_cluster.stop(cluster.folder)
 
 
+# The daily-run targets per scale (issue 25): end to end over the floor, peak RSS, a one-day run and a run
+# with no new loads as shares of a full run. None: no target at that scale.
+TARGETS = {
+    "M": {"over_floor": 4.0, "rss_gib": 4, "one_day": 0.15, "nothing_new": 0.03},
+    "L": {"over_floor": 5.0, "rss_gib": 12, "one_day": 0.05, "nothing_new": None},
+}
+
+
+def targets(scale: str, summary: dict) -> list[dict]:
+    """Each target of the scale, what was measured and whether it was met."""
+    goal = TARGETS.get(scale)
+    if not goal:
+        return []
+    found = [
+        {
+            "target": f"end to end <= {goal['over_floor']:g}x the floor",
+            "measured": f"{summary['total_over_floor']:.1f}x",
+            "met": summary["total_over_floor"] <= goal["over_floor"],
+        },
+        {
+            "target": f"peak RSS <= {goal['rss_gib']} GiB",
+            "measured": f"{summary['median_peak_rss_mib']:,.0f} MiB",
+            "met": summary["median_peak_rss_mib"] <= goal["rss_gib"] * 1024,
+        },
+    ]
+    if summary["incremental_over_full"] is not None:
+        found.append(
+            {
+                "target": f"one-day run <= {goal['one_day']:.0%} of a full run",
+                "measured": f"{summary['incremental_over_full']:.0%}",
+                "met": summary["incremental_over_full"] <= goal["one_day"],
+            }
+        )
+    if goal["nothing_new"] is not None:
+        found.append(
+            {
+                "target": f"run with no new loads <= {goal['nothing_new']:.0%} of a full run",
+                "measured": f"{summary['nothing_new_over_full']:.1%}",
+                "met": summary["nothing_new_over_full"] <= goal["nothing_new"],
+            }
+        )
+    return found
+
+
 def _bench(args: argparse.Namespace, engine_env: dict[str, str], cluster_pids: tuple[int, ...]) -> int:
     memory_limit = args.memory_limit or MEMORY_LIMITS[args.scale]
 
@@ -271,9 +316,16 @@ def _bench(args: argparse.Namespace, engine_env: dict[str, str], cluster_pids: t
                 + ", ".join(f"{k} {v:.1f} s" for k, v in inc_stages.items()),
                 flush=True,
             )
+        # the same run again: no new loads, same as-of date, nothing changed; it must say so and stop
+        last_day = AS_OF if args.no_incremental else NEXT_DAY
+        nothing_new, _, said = run_measured([CSW, "run", "--as-of", last_day.isoformat()], env, cluster_pids)
+        if "Nothing new since version" not in said:
+            raise SystemExit(f"the run with nothing new did not stop at once:\n{said[-3000:]}")
+        print(f"[{args.scale} #{i + 1}] run with no new loads: {nothing_new:.2f} s", flush=True)
         runs.append(
             {
                 "floor_s": floor,
+                "nothing_new_s": nothing_new,
                 "floor_in_memory_s": floor_in_memory,
                 "slowest_dbt_nodes_full_run": slowest,
                 "total_s": total,
@@ -310,12 +362,15 @@ def _bench(args: argparse.Namespace, engine_env: dict[str, str], cluster_pids: t
         "median_stages_s": {s: statistics.median(r["stages_s"][s] for r in runs) for s in runs[0]["stages_s"]},
         "median_incremental_s": med("incremental_s"),
         "incremental_over_full": med("incremental_s") / med("total_s") if med("incremental_s") else None,
+        "median_nothing_new_s": med("nothing_new_s"),
+        "nothing_new_over_full": med("nothing_new_s") / med("total_s"),
         "median_incremental_stages_s": {
             s: statistics.median(r["incremental_stages_s"][s] for r in runs) for s in runs[0]["incremental_stages_s"]
         },
         "runs": runs,
         "rows": counts,
     }
+    summary["targets"] = targets(args.scale, summary)
     args.out.mkdir(parents=True, exist_ok=True)
     engine = "" if args.engine == "duckdb" else f"{args.engine}-"
     stem = args.out / f"{args.scale}-{engine}{date.today().isoformat()}"
@@ -347,7 +402,22 @@ def _bench(args: argparse.Namespace, engine_env: dict[str, str], cluster_pids: t
             if summary["median_incremental_s"] is not None
             else ["| one-day incremental run | not measured (--no-incremental) |"]
         ),
+        f"| run with no new loads (same as-of date) | {summary['median_nothing_new_s']:.2f} s "
+        f"({summary['nothing_new_over_full']:.1%} of full) |",
         "",
+        *(
+            [
+                "| target (issue 25) | measured | status |",
+                "|---|---|---|",
+                *[
+                    f"| {t['target']} | {t['measured']} | {'met' if t['met'] else '**missed**'} |"
+                    for t in summary["targets"]
+                ],
+                "",
+            ]
+            if summary["targets"]
+            else []
+        ),
         "Slowest dbt nodes of the last full run:",
         "",
         "| node | seconds |",

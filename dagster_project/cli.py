@@ -80,7 +80,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         started = time.perf_counter()
         generate(settings.landing_dir, GeneratorOptions(as_of=date.fromisoformat(SAMPLE_AS_OF)))
         print(f"  done in {time.perf_counter() - started:.1f} s")
-    return run(settings, as_of=args.as_of, full_refresh=args.full_refresh, verbose=args.verbose)
+    return run(settings, as_of=args.as_of, full_refresh=args.full_refresh, verbose=args.verbose, force=args.force)
 
 
 def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
@@ -504,6 +504,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--full-refresh",
         action="store_true",
         help="rebuild the incremental dbt models (events, weekly activity) from scratch",
+    )
+    r.add_argument(
+        "--force",
+        action="store_true",
+        help="run even when nothing is new since the current publication (same as-of date, no unread landing "
+        "file, the same loads, decisions and project): without it such a run says so and does nothing",
     )
     r.set_defaults(func=cmd_run)
 

@@ -109,25 +109,37 @@ def wait_for_other_runs(instance: DagsterInstance, every: float = 2.0) -> list[s
     return waited
 
 
-def nothing_new_since(settings: Settings, waited: list[str], as_of: date) -> str | None:
-    """After waiting for another run: the version it published, if that run took in every landing file for
-    this same as-of date and no source other than files is read (Stripe, PostgreSQL can change any time)."""
+def nothing_new(settings: Settings, as_of: date) -> dict | None:
+    """The current publication, if a run now would read exactly what its build read: the same as-of date, no
+    landing file the load log does not know, the same loads, verdicts, decisions and erasures, the same project
+    (lib/inputs.py). None otherwise, or when a source other than files is read (Stripe and PostgreSQL can
+    change at any moment), or the warehouse cannot be opened (a run or a person holds it: go on and wait)."""
+    import duckdb
+
     from dagster_project.lib.extract import files_not_loaded
+    from dagster_project.lib.inputs import build_inputs, inputs_fingerprint
     from dagster_project.lib.publish import current_log
 
     if settings.stripe_api_key or settings.pg_url or not settings.warehouse_path.exists():
         return None
     log = current_log(settings.publish_dir)
-    if not log or log[-1]["run_id"] not in waited or str(log[-1]["as_of_date"]) != as_of.isoformat():
+    if not log or not log[-1].get("inputs_fingerprint") or str(log[-1]["as_of_date"]) != as_of.isoformat():
         return None
-    import duckdb
-
-    conn = duckdb.connect(str(settings.warehouse_path), config=settings.duckdb_config())
     try:
-        new = files_not_loaded(conn, settings.landing_dir)
+        conn = duckdb.connect(str(settings.warehouse_path), read_only=True, config=settings.duckdb_config())
+    except duckdb.Error:
+        return None
+    try:
+        published = log[-1]["inputs_fingerprint"]
+        # the build file must hold that publication's build (not one `csw rebuild` made, say), and nothing new
+        if build_inputs(conn, log[-1]["run_id"]) != published or files_not_loaded(
+            conn, settings.landing_dir, migrate=False
+        ):
+            return None
+        same = inputs_fingerprint(conn, settings.project_folders, settings.engine) == published
     finally:
         conn.close()
-    return None if new else str(log[-1]["version_id"])
+    return log[-1] if same else None
 
 
 class StageReporter:
@@ -272,8 +284,15 @@ def logs_to(path: Path | None) -> Iterator[TextIO]:
             terminal.close()
 
 
-def run(settings: Settings, as_of: date | None = None, full_refresh: bool = False, verbose: bool = False) -> int:
-    """Run the warehouse job once, in this process; 0 when it published, 1 when it failed."""
+def run(
+    settings: Settings,
+    as_of: date | None = None,
+    full_refresh: bool = False,
+    verbose: bool = False,
+    force: bool = False,
+) -> int:
+    """Run the warehouse job once, in this process; 0 when it published or found nothing new (unless `force`),
+    1 when it failed."""
     instance = DagsterInstance.get()
     run_id = str(uuid.uuid4())  # the form of Dagster's own run ids, known before the run starts
     as_of = as_of or resolve_as_of(None, settings)
@@ -284,15 +303,21 @@ def run(settings: Settings, as_of: date | None = None, full_refresh: bool = Fals
     for leftover in end_leftovers(settings.children_dir):
         print(f"  {leftover}")
     waited = wait_for_other_runs(instance)
-    if waited and not full_refresh:
-        version = nothing_new_since(settings, waited, as_of)
-        if version is not None:
-            print(
-                f"Nothing new: run {waited[-1][:8]}, which this run waited for, took in every landing file and "
-                f"published version {version} as of {as_of}; nothing to publish."
-            )
-            return 0
-        print(f"  run(s) {', '.join(r[:8] for r in waited)} finished; this run goes on", flush=True)
+    if waited:
+        print(f"  run(s) {', '.join(r[:8] for r in waited)} finished", flush=True)
+    current = None if full_refresh or force else nothing_new(settings, as_of)
+    if current is not None:
+        said = (
+            f"Nothing new since version {current['version_id']} (as of {as_of}, published "
+            f"{current['published_at']:%Y-%m-%d %H:%M:%S} UTC): no unread landing file, and the loads, verdicts, "
+            "decisions, erasures and project are those its build read. No extract, check or dbt work done; "
+            "nothing to publish (`csw run --full-refresh` rebuilds anyway)."
+        )
+        print(said)
+        if log_path:  # the log named above says it too
+            log_path.parent.mkdir(parents=True, exist_ok=True)
+            log_path.write_text(said + "\n")
+        return 0
     started = time.perf_counter()
     with logs_to(log_path) as out:
         from dagster_project.definitions import defs

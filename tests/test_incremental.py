@@ -25,6 +25,7 @@ def mart_tables(conn: duckdb.DuckDBPyConnection, db: str) -> list[str]:
 
 LATE = "2026-11-17"  # the day the late changes land
 LATE_AT = "2026-11-17T09:00:00Z"
+AMENDED_FROM = "2026-08-10T00:00:00Z"  # the backdated amendment takes effect three months before the run
 
 
 def _late_csv(landing: Path, table: str, pick, change: dict[str, str], more_seats: int = 0) -> dict[str, str]:
@@ -84,15 +85,16 @@ def land_late_changes(landing: Path) -> dict[str, str]:
         lambda r: True,
         {"response_id": "NPS-LATE-00001", "score": "2", "responded_at": "2026-10-28T12:00:00Z", "updated_at": LATE_AT},
     )
-    # a seat increase recorded today, taking effect in October (closed when the day before was published):
-    # a backdated amendment that restates October's MRR (issue 26)
+    # a seat increase recorded today, taking effect three months back (August to October closed when the day
+    # before was published): a backdated amendment that restates those months' MRR (issue 26) and the weeks
+    # since in the weekly chain
     subscription = _late_csv(
         landing,
         "billing/subscriptions",
         lambda r: (
-            r["status"] == "active" and r["billing_interval"] == "month" and r["effective_at"][:10] < "2026-10-01"
+            r["status"] == "active" and r["billing_interval"] == "month" and r["effective_at"][:10] < "2026-08-01"
         ),
-        {"effective_at": "2026-10-10T00:00:00Z", "updated_at": LATE_AT},
+        {"effective_at": AMENDED_FROM, "updated_at": LATE_AT},
         more_seats=5,
     )
     # the same event as one sent in March 2025, sent again
@@ -113,9 +115,18 @@ def land_late_changes(landing: Path) -> dict[str, str]:
     }
 
 
+def published_versions(workspace: Path) -> list[str]:
+    conn = duckdb.connect(str(workspace / "published" / "marts.duckdb"), read_only=True)
+    try:
+        return [r[0] for r in conn.execute("select version_id from _publish_log order by published_at").fetchall()]
+    finally:
+        conn.close()
+
+
 def test_incremental_run_equals_full_refresh(workspace: Path, tmp_path: Path) -> None:
     """Two days of new data, plus late changes to tickets, invoices, contacts and NPS inside the look-back
-    window and a copy of an event from months ago: the incremental build equals a full refresh."""
+    window, a subscription amended three months back and a copy of an event from months ago; the same run
+    again, which finds nothing new; then a day with no new loads: the incremental build equals a full refresh."""
     env = pipeline_env(workspace)
     # the next two days' extracts, on top of the published sample, each run on its day: the second
     # run's scoped checks then start from the first one's publication, which the sample's rows (the
@@ -138,24 +149,39 @@ def test_incremental_run_equals_full_refresh(workspace: Path, tmp_path: Path) ->
     incremental = run_csw(["run", "--as-of", "2026-11-18"], env)
     assert incremental.returncode == 0, incremental.stdout[-4000:]
     assert "is_incremental" not in incremental.stdout
-    # October closed before the previous publication (as of 2026-11-17): its MRR changed, and the change is
-    # listed with the load that caused it, a backdated amendment
+    # August to October closed before the previous publication (as of 2026-11-17): their MRR changed, and each
+    # change is listed with the load that caused it, a backdated amendment
     published = duckdb.connect(str(workspace / "published" / "marts.duckdb"), read_only=True)
     rows = published.execute(
-        "select change, cause_kinds, cause_loads, causes, reported_as_of from metric_restatements "
-        "where month = date '2026-10-01' and metric = 'mrr' and segment_type = 'all'"
+        "select month, change, cause_kinds, cause_loads, causes, reported_as_of from metric_restatements "
+        "where metric = 'mrr' and segment_type = 'all' and month >= date '2026-08-01' order by month"
     ).fetchall()
     published.close()
-    assert len(rows) == 1, rows
-    change, kinds, loads, causes, reported_as_of = rows[0]
-    assert change > 0 and reported_as_of == date(2026, 11, 17), rows
-    assert kinds == "backdated_amendment" and len(json.loads(loads)) == 1, rows
-    assert f"billing/subscriptions/{LATE}/late-0000.csv" in causes, causes
-    assert "Restated since the last publication" in incremental.stdout and "Oct 2026" in incremental.stdout
+    assert [r[0] for r in rows] == [date(2026, 8, 1), date(2026, 9, 1), date(2026, 10, 1)], rows
+    for _, change, kinds, loads, causes, reported_as_of in rows:
+        assert change > 0 and reported_as_of == date(2026, 11, 17), rows
+        assert kinds == "backdated_amendment" and len(json.loads(loads)) == 1, rows
+        assert f"billing/subscriptions/{LATE}/late-0000.csv" in causes, causes
+    assert "Restated since the last publication" in incremental.stdout
+
+    # the same run again: nothing new to read, so no extract, check or dbt work and nothing published
+    versions = published_versions(workspace)
+    warehouse_mtime = (workspace / "warehouse.duckdb").stat().st_mtime_ns
+    again = run_csw(["run", "--as-of", "2026-11-18"], env)
+    assert again.returncode == 0, again.stdout[-4000:]
+    assert f"Nothing new since version {versions[-1]}" in again.stdout, again.stdout[-4000:]
+    assert "dbt build" not in again.stdout and "Published in" not in again.stdout
+    assert published_versions(workspace) == versions
+    assert (workspace / "warehouse.duckdb").stat().st_mtime_ns == warehouse_mtime, "the build file was written"
+
+    # a day with no new loads: the as-of date moves (the new day's weeks, alerts, staleness), nothing is read
+    quiet = run_csw(["run", "--as-of", "2026-11-19"], env)
+    assert quiet.returncode == 0, quiet.stdout[-4000:]
+    assert "0 new file(s), 0 rows" in quiet.stdout and "Published in" in quiet.stdout, quiet.stdout[-4000:]
     snapshot = tmp_path / "incremental.duckdb"
     shutil.copy(workspace / "warehouse.duckdb", snapshot)
 
-    full = run_csw(["run", "--as-of", "2026-11-18", "--full-refresh"], env)
+    full = run_csw(["run", "--as-of", "2026-11-19", "--full-refresh"], env)
     assert full.returncode == 0, full.stdout[-4000:]
 
     conn = duckdb.connect()

@@ -48,8 +48,10 @@ def test_staging_keeps_the_latest_version(pipeline_run: PipelineRun) -> None:
 def test_second_run_loads_no_new_rows(pipeline_run: PipelineRun) -> None:
     before = pipeline_run.query("select count(*) from raw._load_log")[0][0]
     counts = pipeline_run.query("select count(*) from raw.product__events")[0][0]
-    proc = run_csw(["run", "--as-of", "2026-11-15"], pipeline_run.env)
+    # --force: without it a run that finds nothing new stops before the extract (tests/test_incremental.py)
+    proc = run_csw(["run", "--as-of", "2026-11-15", "--force"], pipeline_run.env)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert "Published in" in proc.stdout
     assert pipeline_run.query("select count(*) from raw._load_log")[0][0] == before
     assert pipeline_run.query("select count(*) from raw.product__events")[0][0] == counts
 

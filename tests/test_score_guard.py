@@ -56,8 +56,9 @@ def test_a_worse_definition_fails_until_accepted(workspace: Path) -> None:
     conn = duckdb.connect(str(published))
     current = conn.execute("select score_definition from _publish_log order by published_at desc limit 1").fetchone()
     assert current[0], "every publication records the score's definition"
-    # as if the last publication had been built by an earlier definition that ranked churn far better
-    conn.execute("update _publish_log set score_definition = 'earlier'")
+    # as if the last publication had been built by an earlier definition that ranked churn far better (an
+    # earlier project, so the next run is not one with nothing new)
+    conn.execute("update _publish_log set score_definition = 'earlier', inputs_fingerprint = 'earlier project'")
     conn.execute(
         "update health_score_backtest set auc = 0.95 "
         "where section = 'auc' and subject = 'health_score' and quarter_start is null"

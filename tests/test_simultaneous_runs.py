@@ -51,6 +51,10 @@ def test_the_second_run_waits_and_publishes_nothing_new(data_dir: Path, monkeypa
         text=True,
     )
     try:
+        # its first line comes once its Dagster instance (storage created and stamped) is ready: opening the
+        # instance here before that raced its creation (alembic saw two heads)
+        header = first.stdout.readline()
+        assert header.startswith("csw run "), header
         _wait_until_started(data_dir / "dagster_home", monkeypatch)
         second = run_csw(["run", "--as-of", AS_OF.isoformat()], env)
         out_first = first.communicate(timeout=600)[0]

@@ -98,5 +98,6 @@ def test_spark_on_a_standalone_cluster_publishes_the_same_marts(
     _assert_same_marts(duckdb_run, spark_run)
     assert "thrift" in (cluster.folder / "thrift.log").read_text().lower()
     # a second run rebuilds every mart over the previous build's files in the lake (a daily run does)
-    again = run_csw(["run", "--as-of", SMALL.as_of.isoformat()], spark_run.env)
+    again = run_csw(["run", "--as-of", SMALL.as_of.isoformat(), "--force"], spark_run.env)
+    assert "Published in" in again.stdout, again.stdout[-3000:]
     _assert_same_marts(duckdb_run, PipelineRun(spark_run.data_dir, spark_run.env, again.returncode, again.stdout))

@@ -140,9 +140,11 @@ def landing_files(landing: Path) -> dict[str, str]:
     return files
 
 
-def files_not_loaded(conn: duckdb.DuckDBPyConnection, landing: Path) -> list[str]:
-    """Landing files the load log does not know by path, size and modification time (what a run would read)."""
-    ensure_load_tables(conn)
+def files_not_loaded(conn: duckdb.DuckDBPyConnection, landing: Path, migrate: bool = True) -> list[str]:
+    """Landing files the load log does not know by path, size and modification time (what a run would read).
+    `migrate=False` for a read-only connection to a log that has the current columns."""
+    if migrate:
+        ensure_load_tables(conn)
     known = {
         (path, f"{size}:{mtime}")
         for path, size, mtime in conn.execute(

@@ -23,6 +23,7 @@ from pathlib import Path
 import duckdb
 
 from dagster_project.contract import TABLES
+from dagster_project.lib.inputs import build_inputs
 from dagster_project.lib.loads import accepted_before, overrides_json
 from dagster_project.lib.restatements import Publication, causes, write_headline_figures, write_restatements
 from dagster_project.lib.score_guard import overrides_json as score_overrides_json
@@ -125,7 +126,8 @@ def publish(
                 run_id varchar, version_id varchar, published_at timestamp, as_of_date date,
                 source_high_water_marks varchar, mart_row_counts varchar, marts_published integer,
                 checks_run integer, checks_passed integer, load_overrides varchar, engine varchar,
-                checked_through timestamp, score_definition varchar, score_overrides varchar)"""
+                checked_through timestamp, score_definition varchar, score_overrides varchar,
+                inputs_fingerprint varchar)"""
         )
         write_headline_figures(conn, version_id)
         if FRESHNESS_MART in marts:
@@ -158,7 +160,7 @@ def publish(
             conn.execute(f"insert into pub.main._publish_log by name select {kept} from prev.main._publish_log")
             conn.execute("detach prev")
         conn.execute(
-            "insert into pub.main._publish_log values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "insert into pub.main._publish_log values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 run_id,
                 version_id,
@@ -174,6 +176,7 @@ def publish(
                 through,
                 score_definition,
                 score_overrides_json(conn, score_definition, "wh"),
+                build_inputs(conn, run_id, "wh"),
             ],
         )
         conn.execute("detach pub")

@@ -179,6 +179,12 @@ class Settings:
         return self.data_dir / "run" / "children"
 
     @property
+    def project_folders(self) -> list[Path]:
+        """What a build's result depends on besides the data: the dbt project, the expectation suites and the
+        pipeline's code (lib/inputs.py)."""
+        return [self.dbt_project_dir, self.expectations_dir, REPO_ROOT / "dagster_project"]
+
+    @property
     def manifest_path(self) -> Path:
         return self.dbt_project_dir / "target" / "manifest.json"
 

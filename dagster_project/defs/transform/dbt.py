@@ -26,6 +26,7 @@ from dagster_project.lib.dbt_project import (
     keep_partial_parse,
     row_counts,
 )
+from dagster_project.lib.inputs import inputs_fingerprint, record_build_inputs
 from dagster_project.lib.lake import import_marts, sync_raw
 from dagster_project.lib.loads import retired_after_acceptance
 from dagster_project.lib.marts import mart_names
@@ -94,6 +95,10 @@ def warehouse_dbt_assets(
     back into the DuckDB file after a successful build, for the mart checks and publish."""
     settings = warehouse.settings
     spark = settings.engine == "spark"
+    # what this build reads (project, loads and their verdicts, decisions, erasures), before it reads it:
+    # publish copies it into `_publish_log`, and a later run that finds the same says so and stops
+    with warehouse.connect() as conn:
+        record_build_inputs(conn, context.run_id, inputs_fingerprint(conn, settings.project_folders, settings.engine))
     # every accepted load into the lake, with the ledger (both engines): the raw history survives the
     # build file (`csw rebuild`); on Spark dbt reads it from there
     synced = sync_raw(settings.warehouse_path, settings.lake_dir, settings.duckdb_config())

@@ -1,0 +1,93 @@
+"""What a build read, in one fingerprint: so a run that would read nothing new can say so and stop.
+
+A publication's marts are a function of its as-of date, the project (dbt models, macros, seeds and tests,
+the expectation suites, the pipeline's code, the engine) and the raw state: which loads exist and their
+verdicts, people's decisions on loads and on the score, erasures. The dbt step records the fingerprint of
+all of that when it starts (`raw._build_inputs`); publish copies it into `_publish_log.inputs_fingerprint`.
+A run for the same as-of date that finds no unread landing file and the same fingerprint would build and
+publish the same marts again: `csw run` says so and does no extract, check or dbt work.
+
+Plain Python: no Dagster imports; the caller passes a DuckDB connection and the folders.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from pathlib import Path
+
+import duckdb
+
+# The raw tables a build's result depends on besides the rows themselves (each row belongs to a load of
+# `_load_log`, so a new, judged, decided or re-fingerprinted load changes the log).
+STATE_TABLES = ("_load_log", "_load_decisions", "_erasures", "_score_decisions")
+# The project files a build's result depends on, under each folder given.
+PROJECT_SUFFIXES = {".sql", ".yml", ".yaml", ".csv", ".json", ".py", ".md"}
+SKIPPED_DIRS = {"target", "logs", "__pycache__", ".pytest_cache", ".user.yml"}
+
+
+def project_fingerprint(folders: Iterable[Path], engine: str) -> str:
+    """A hash of every project file under `folders` (path and bytes) and the engine."""
+    h = hashlib.sha256(f"engine={engine}\n".encode())
+    for folder in folders:
+        if not folder.exists():
+            continue
+        for path in sorted(folder.rglob("*")):
+            if not path.is_file() or path.suffix not in PROJECT_SUFFIXES:
+                continue
+            if SKIPPED_DIRS.intersection(path.relative_to(folder).parts):
+                continue
+            h.update(f"{path.relative_to(folder.parent)}\n".encode())
+            h.update(hashlib.sha256(path.read_bytes()).digest())
+    return h.hexdigest()
+
+
+def raw_state_fingerprint(conn: duckdb.DuckDBPyConnection) -> str:
+    """A hash of the load log, the decisions and the erasures, in any row order."""
+    present = {
+        r[0]
+        for r in conn.execute(
+            "select table_name from duckdb_tables() where database_name = current_database() and schema_name = 'raw'"
+        ).fetchall()
+    }
+    h = hashlib.sha256()
+    for table in STATE_TABLES:
+        if table not in present:
+            h.update(f"{table}: none\n".encode())
+            continue
+        count, digest = conn.execute(
+            f"select count(*), md5(string_agg(md5(cast(t as varchar)), '' order by md5(cast(t as varchar)))) "
+            f"from raw.{table} as t"
+        ).fetchone()
+        h.update(f"{table}: {count} {digest}\n".encode())
+    return h.hexdigest()
+
+
+def inputs_fingerprint(conn: duckdb.DuckDBPyConnection, project_folders: Iterable[Path], engine: str) -> str:
+    return hashlib.sha256(
+        f"{project_fingerprint(project_folders, engine)}:{raw_state_fingerprint(conn)}".encode()
+    ).hexdigest()
+
+
+def record_build_inputs(conn: duckdb.DuckDBPyConnection, run_id: str, fingerprint: str) -> None:
+    """Kept per run: publish reads its run's row (the raw state may move between the build and publish)."""
+    conn.execute(
+        "create table if not exists raw._build_inputs (run_id varchar, recorded_at timestamptz, fingerprint varchar)"
+    )
+    conn.execute("delete from raw._build_inputs where run_id = ?", [run_id])
+    conn.execute("insert into raw._build_inputs values (?, current_timestamp, ?)", [run_id, fingerprint])
+
+
+def build_inputs(conn: duckdb.DuckDBPyConnection, run_id: str, db: str | None = None) -> str | None:
+    """The fingerprint `run_id`'s dbt step recorded in the warehouse (attached as `db`, else the connection's own
+    database); None when it did not (another build file, e.g. one `csw rebuild` made from the lake)."""
+    database = db or conn.execute("select current_database()").fetchone()[0]
+    exists = conn.execute(
+        "select count(*) from duckdb_tables() where database_name = ? and schema_name = 'raw' "
+        "and table_name = '_build_inputs'",
+        [database],
+    ).fetchone()[0]
+    if not exists:
+        return None
+    row = conn.execute(f'select fingerprint from "{database}".raw._build_inputs where run_id = ?', [run_id]).fetchone()
+    return row[0] if row else None
