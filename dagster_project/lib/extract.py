@@ -546,6 +546,13 @@ def load_table(
             continue
         source = SourceFile(path, rel, sha256(path), stat.st_size, stat.st_mtime_ns)
         if (rel, source.checksum) in done:
+            # the same bytes with a new modification time (copied, touched): the log learns the new one, so the
+            # next run skips the file without hashing it, and `csw run` does not count it as unread
+            conn.execute(
+                "update raw._load_log set file_size = ?, file_mtime_ns = ? "
+                "where table_name = ? and file_path = ? and checksum = ?",
+                [stat.st_size, stat.st_mtime_ns, table.raw_name, rel, source.checksum],
+            )
             result.files_skipped += 1
             continue
         loaded_at = datetime.now(UTC)
