@@ -192,6 +192,7 @@ def test_incremental_run_equals_full_refresh(workspace: Path, tmp_path: Path) ->
     for mart in marts + [
         "intermediate.int_account_weekly_activity",
         "intermediate.int_account_weekly_seen",
+        "intermediate.int_account_weekly_usage",
         "staging.stg_product__events",
     ]:
         name = mart if "." in mart else f"marts.{mart}"

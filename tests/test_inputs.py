@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
 
-from dagster_project.lib.inputs import build_inputs, project_fingerprint, raw_state_fingerprint, record_build_inputs
+from dagster_project.lib.inputs import (
+    build_inputs,
+    project_fingerprint,
+    raw_state_fingerprint,
+    record_build_inputs,
+    restate_from,
+)
 
 
 def _raw(conn: duckdb.DuckDBPyConnection) -> None:
@@ -67,3 +74,38 @@ def test_publish_finds_the_fingerprint_of_its_own_run_only() -> None:
     record_build_inputs(conn, "run-1", "one again")  # a re-executed step
     assert build_inputs(conn, "run-1") == "one again" and build_inputs(conn, "run-2") == "two"
     assert build_inputs(conn, "run-3") is None
+
+
+def _accepted(conn: duckdb.DuckDBPyConnection) -> None:
+    conn.execute("create schema raw_accepted")
+    conn.execute(
+        "create table raw_accepted.billing__subscriptions (effective_at timestamptz, _accepted_at timestamptz)"
+    )
+    conn.execute("create table raw_accepted.product__features (feature_name varchar, _accepted_at timestamptz)")
+    conn.execute(
+        "insert into raw_accepted.billing__subscriptions values "
+        "('2025-03-05 10:00:00+00', '2026-11-10 06:00:00+00'), ('2026-11-14 09:00:00+00', '2026-11-15 06:00:00+00')"
+    )
+
+
+def test_a_batch_restates_from_its_earliest_effective_week_or_the_events_look_back() -> None:
+    conn = duckdb.connect()
+    _accepted(conn)
+    since = datetime(2026, 11, 15, 5, 0, tzinfo=UTC)
+    # nothing placed earlier than the look-back: 5 weeks before the week of the earlier as-of date (a Sunday)
+    assert restate_from(conn, since, date(2026, 11, 15), date(2026, 11, 16), 5) == date(2026, 10, 5)
+    # an as-of date moved back restates from its own week
+    assert restate_from(conn, since, date(2026, 11, 15), date(2026, 9, 30), 5) == date(2026, 8, 24)
+    # a subscription version taking effect three months back, recorded today: from its week, in UTC
+    conn.execute(
+        "insert into raw_accepted.billing__subscriptions values ('2026-08-10 00:30:00+02', '2026-11-16 06:00:00+00')"
+    )
+    assert restate_from(conn, since, date(2026, 11, 15), date(2026, 11, 16), 5) == date(2026, 8, 3)
+    # ... the older acceptance (before `since`) was read by the previous build: not this batch
+    assert restate_from(conn, datetime(2026, 11, 16, 7, 0, tzinfo=UTC), date(2026, 11, 16), date(2026, 11, 17), 5) == (
+        date(2026, 10, 12)
+    )
+    # a change of the core features reaches every week; no previous build: every week
+    conn.execute("insert into raw_accepted.product__features values ('reports', '2026-11-16 06:00:00+00')")
+    assert restate_from(conn, since, date(2026, 11, 15), date(2026, 11, 16), 5) is None
+    assert restate_from(conn, None, None, date(2026, 11, 16), 5) is None

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import yaml
 
 from dagster_project.lib.settings import Settings
 
@@ -26,6 +27,15 @@ AS_OF_ENV = "CSW_AS_OF_DATE"
 # set by the dbt step for dbt/macros/test_unique_since.sql: the newest load acceptance the current
 # publication's dbt build read (`_publish_log.checked_through`)
 CHECKED_THROUGH_ENV = "CSW_CHECKED_THROUGH"
+# set by the dbt step for the restate_from() macro: the first week the weekly models restated by window must
+# rebuild (lib/inputs.restate_from); empty: every week
+RESTATE_FROM_ENV = "CSW_RESTATE_FROM"
+
+
+def project_var(settings: Settings, name: str) -> Any:
+    """A var's value in dbt_project.yml (what the models read unless --vars overrides it, which runs never do)."""
+    project = yaml.safe_load((settings.dbt_project_dir / "dbt_project.yml").read_text())
+    return project["vars"][name]
 
 
 def manifest_is_stale(settings: Settings) -> bool:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Iterable
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -73,18 +74,38 @@ def raw_state_fingerprint(conn: duckdb.DuckDBPyConnection) -> str:
 
 
 def inputs_fingerprint(conn: duckdb.DuckDBPyConnection, project_folders: Iterable[Path], engine: str) -> str:
-    return hashlib.sha256(
-        f"{project_fingerprint(project_folders, engine)}:{raw_state_fingerprint(conn)}".encode()
-    ).hexdigest()
+    return combined(project_fingerprint(project_folders, engine), raw_state_fingerprint(conn))
 
 
-def record_build_inputs(conn: duckdb.DuckDBPyConnection, run_id: str, fingerprint: str) -> None:
-    """Kept per run: publish reads its run's row (the raw state may move between the build and publish)."""
+def combined(project: str, raw_state: str) -> str:
+    return hashlib.sha256(f"{project}:{raw_state}".encode()).hexdigest()
+
+
+def record_build_inputs(
+    conn: duckdb.DuckDBPyConnection, run_id: str, fingerprint: str, project: str | None = None
+) -> None:
+    """Kept per run: publish reads its run's row (the raw state may move between the build and publish); the
+    next build compares its project with `project` (a changed project rebuilds the incremental models)."""
     conn.execute(
         "create table if not exists raw._build_inputs (run_id varchar, recorded_at timestamptz, fingerprint varchar)"
     )
+    conn.execute("alter table raw._build_inputs add column if not exists project varchar")
     conn.execute("delete from raw._build_inputs where run_id = ?", [run_id])
-    conn.execute("insert into raw._build_inputs values (?, current_timestamp, ?)", [run_id, fingerprint])
+    conn.execute(
+        "insert into raw._build_inputs (run_id, recorded_at, fingerprint, project) values (?, current_timestamp, ?, ?)",
+        [run_id, fingerprint, project],
+    )
+
+
+def build_project(conn: duckdb.DuckDBPyConnection, run_id: str) -> str | None:
+    """The project fingerprint `run_id`'s dbt step recorded; None when it recorded none."""
+    try:
+        row = conn.execute("select project from raw._build_inputs where run_id = ?", [run_id]).fetchone()
+    except duckdb.CatalogException:  # no table, or one from before the column (then: changed)
+        return None
+    except duckdb.BinderException:
+        return None
+    return row[0] if row else None
 
 
 def build_inputs(conn: duckdb.DuckDBPyConnection, run_id: str, db: str | None = None) -> str | None:
@@ -100,3 +121,39 @@ def build_inputs(conn: duckdb.DuckDBPyConnection, run_id: str, db: str | None = 
         return None
     row = conn.execute(f'select fingerprint from "{database}".raw._build_inputs where run_id = ?', [run_id]).fetchone()
     return row[0] if row else None
+
+
+# What the weekly models restated by window read (dbt/macros/restate_from.sql), per raw table: the column
+# placing a new row's change in time (a subscription version changes the weeks from its effective_at on,
+# seats and MRR before it stay), or None when a change can reach every week (which features are core).
+# Events are not here: the weekly models re-read the last `activity_lookback_weeks` weeks of them anyway.
+RESTATED_BY_WINDOW_READ = {"billing__subscriptions": "effective_at", "product__features": None}
+
+
+def restate_from(
+    conn: duckdb.DuckDBPyConnection,
+    since: datetime | None,
+    previous_as_of: date | None,
+    as_of: date,
+    lookback_weeks: int,
+) -> date | None:
+    """The first week (a Monday) a build must restate, from the rows accepted after `since` (the newest
+    acceptance the previous publication's build read) and the two as-of dates; None: every week (no previous
+    build to start from, or a change that can reach any week)."""
+    if since is None or previous_as_of is None:
+        return None
+    earliest = min(previous_as_of, as_of)
+    # the weeks whose events are re-read (a later as-of date adds weeks, an earlier one drops them)
+    week = earliest - timedelta(days=earliest.weekday()) - timedelta(weeks=lookback_weeks)
+    for table, column in RESTATED_BY_WINDOW_READ.items():
+        where = f"from raw_accepted.{table} where _accepted_at > ?"
+        if column is None:
+            if conn.execute(f"select count(*) {where}", [since]).fetchone()[0]:
+                return None
+            continue
+        first = conn.execute(
+            f"select cast(date_trunc('week', min(timezone('UTC', {column}))) as date) {where}", [since]
+        ).fetchone()[0]
+        if first is not None:
+            week = min(week, first)
+    return week

@@ -7,6 +7,7 @@ this module is imported; dbt's plain helpers are in `dagster_project/lib/dbt_pro
 import json
 import os
 from collections.abc import Iterator, Mapping
+from datetime import UTC
 from functools import cached_property
 from importlib.metadata import version
 from typing import Any
@@ -22,11 +23,20 @@ from dagster_project.lib.dbt_project import (
     AS_OF_ENV,
     CHECKED_THROUGH_ENV,
     DBT_RUN_EXECUTABLE,
+    RESTATE_FROM_ENV,
     failed_nodes,
     keep_partial_parse,
+    project_var,
     row_counts,
 )
-from dagster_project.lib.inputs import inputs_fingerprint, record_build_inputs
+from dagster_project.lib.inputs import (
+    build_project,
+    combined,
+    project_fingerprint,
+    raw_state_fingerprint,
+    record_build_inputs,
+    restate_from,
+)
 from dagster_project.lib.lake import import_marts, sync_raw
 from dagster_project.lib.loads import retired_after_acceptance
 from dagster_project.lib.marts import mart_names
@@ -97,8 +107,11 @@ def warehouse_dbt_assets(
     spark = settings.engine == "spark"
     # what this build reads (project, loads and their verdicts, decisions, erasures), before it reads it:
     # publish copies it into `_publish_log`, and a later run that finds the same says so and stops
+    project = project_fingerprint(settings.project_folders, settings.engine)
+    log = current_log(settings.publish_dir)
     with warehouse.connect() as conn:
-        record_build_inputs(conn, context.run_id, inputs_fingerprint(conn, settings.project_folders, settings.engine))
+        record_build_inputs(conn, context.run_id, combined(project, raw_state_fingerprint(conn)), project)
+        project_changed = bool(log) and build_project(conn, log[-1]["run_id"]) != project
     # every accepted load into the lake, with the ledger (both engines): the raw history survives the
     # build file (`csw rebuild`); on Spark dbt reads it from there
     synced = sync_raw(settings.warehouse_path, settings.lake_dir, settings.duckdb_config())
@@ -107,23 +120,43 @@ def warehouse_dbt_assets(
     # the step (never at import). The as-of date is an env var, not `--vars`: a changed var makes dbt
     # re-parse the whole project, a changed env var only the files that read it.
     full_refresh = context.run.tags.get(FULL_REFRESH_TAG) == "true"
+    as_of = resolve_as_of(context.run.tags, settings)
+    restate = None
     if not full_refresh:
         # an accepted load retired since the last publication may have rows in incremental models that a
         # failed build wrote: rebuild them (and check every row) once
-        log = current_log(settings.publish_dir)
         with warehouse.connect() as conn:
             retired = retired_after_acceptance(conn, log[-1]["published_at"] if log else None)
         if retired:
             context.log.info(f"full rebuild: accepted load(s) {', '.join(retired)} retired since the last publication")
             full_refresh = True
+        elif project_changed:
+            # an incremental model keeps rows an earlier definition built: a changed model, macro or seed
+            # rebuilds them all once
+            context.log.info(
+                "full rebuild: the project (models, macros, seeds, code) changed since the last publication"
+            )
+            full_refresh = True
     # Key checks that hold row by row look only at rows accepted after what the current publication's
     # build read (dbt/macros/test_unique_since.sql); a full refresh checks every row.
     through = None if full_refresh else checked_through(settings.publish_dir, settings.engine)
+    if through is not None:
+        # the weeks this batch can change, for the weekly models restated by window (lib/inputs.py)
+        with warehouse.connect(read_only=True) as conn:
+            restate = restate_from(
+                conn,
+                through.replace(tzinfo=UTC),
+                log[-1]["as_of_date"],
+                as_of,
+                project_var(settings, "activity_lookback_weeks"),
+            )
+        context.log.info(f"weekly models restated from {restate or 'the first week'}")
     os.environ.update(
         {
             **settings.dbt_env(),
-            AS_OF_ENV: resolve_as_of(context.run.tags, settings).isoformat(),
+            AS_OF_ENV: as_of.isoformat(),
             CHECKED_THROUGH_ENV: through.isoformat(sep=" ") if through else "",
+            RESTATE_FROM_ENV: restate.isoformat() if restate else "",
             # `csw-dbt` exits at once if this process is gone by the time it starts (lib/children.py)
             PARENT_PID_ENV: str(os.getpid()),
         }

@@ -1,6 +1,16 @@
 {#- Product usage per account and week: logins this week, core-feature events over two
     weeks against the two before, distinct users and core features seen in 28 days (the
-    four weeks ending with this one), DAU per licensed seat and core adoption. -#}
+    four weeks ending with this one), DAU per licensed seat and core adoption.
+    Restated by window (macros/restate_from.sql): an incremental build rebuilds the weeks from
+    restate_from() on, reading the 4 weeks before them (the 28-day look-back). -#}
+{{ config(
+    materialized=keyed_incremental_materialization(),
+    incremental_strategy='append',
+    pre_hook="{{ delete_restated_weeks() }}",
+) }}
+
+{%- set from_week = restate_from() if is_incremental() else none %}
+
 with
 
 weeks as (
@@ -9,10 +19,16 @@ weeks as (
 
 activity as (
     select * from {{ ref('int_account_weekly_activity') }}
+    {%- if from_week %}
+    where week_start >= cast({{ dbt.dateadd('day', -28, from_week) }} as date)
+    {%- endif %}
 ),
 
 seen as (
     select * from {{ ref('int_account_weekly_seen') }}
+    {%- if from_week %}
+    where week_start >= cast({{ dbt.dateadd('day', -28, from_week) }} as date)
+    {%- endif %}
 ),
 
 core_feature_count as (
@@ -21,6 +37,9 @@ core_feature_count as (
 
 account_weeks as (
     select * from {{ ref('int_account_weeks') }}
+    {%- if from_week %}
+    where week_start >= {{ from_week }}
+    {%- endif %}
 ),
 
 usage_28d as (
