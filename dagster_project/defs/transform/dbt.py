@@ -27,6 +27,7 @@ from dagster_project.lib.dbt_project import (
     failed_nodes,
     keep_partial_parse,
     project_var,
+    prune_run_targets,
     row_counts,
 )
 from dagster_project.lib.inputs import (
@@ -175,6 +176,7 @@ def warehouse_dbt_assets(
             shown = len(events)
             context.log.info(f"dbt progress {min(shown, total)}/{total}")
     keep_partial_parse(invocation.target_path, settings)
+    prune_run_targets(invocation.target_path)
     outputs = {context.asset_key_for_output(e.output_name).path[-1] for e in events if isinstance(e, Output)}
     if not spark:
         counts = row_counts(settings, outputs)
