@@ -109,3 +109,8 @@ def test_a_batch_restates_from_its_earliest_effective_week_or_the_events_look_ba
     conn.execute("insert into raw_accepted.product__features values ('reports', '2026-11-16 06:00:00+00')")
     assert restate_from(conn, since, date(2026, 11, 15), date(2026, 11, 16), 5) is None
     assert restate_from(conn, None, None, date(2026, 11, 16), 5) is None
+    # a warehouse without the table (never loaded): every week
+    conn.execute("delete from raw_accepted.product__features")
+    assert restate_from(conn, since, date(2026, 11, 15), date(2026, 11, 16), 5) == date(2026, 8, 3)
+    conn.execute("drop table raw_accepted.billing__subscriptions")
+    assert restate_from(conn, since, date(2026, 11, 15), date(2026, 11, 16), 5) is None

@@ -147,13 +147,16 @@ def restate_from(
     week = earliest - timedelta(days=earliest.weekday()) - timedelta(weeks=lookback_weeks)
     for table, column in RESTATED_BY_WINDOW_READ.items():
         where = f"from raw_accepted.{table} where _accepted_at > ?"
-        if column is None:
-            if conn.execute(f"select count(*) {where}", [since]).fetchone()[0]:
-                return None
-            continue
-        first = conn.execute(
-            f"select cast(date_trunc('week', min(timezone('UTC', {column}))) as date) {where}", [since]
-        ).fetchone()[0]
+        try:
+            if column is None:
+                if conn.execute(f"select count(*) {where}", [since]).fetchone()[0]:
+                    return None
+                continue
+            first = conn.execute(
+                f"select cast(date_trunc('week', min(timezone('UTC', {column}))) as date) {where}", [since]
+            ).fetchone()[0]
+        except (duckdb.CatalogException, duckdb.BinderException):  # no such table or column: assume the worst
+            return None
         if first is not None:
             week = min(week, first)
     return week
