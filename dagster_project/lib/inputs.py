@@ -43,7 +43,6 @@ def project_files(folders: Iterable[Path]) -> list[Path]:
 
 def project_fingerprint(folders: Iterable[Path], engine: str) -> str:
     """A hash of every project file under `folders` (path and bytes) and the engine."""
-    folders = list(folders)
     h = hashlib.sha256(f"engine={engine}\n".encode())
     for folder in folders:
         for path in project_files([folder]):
@@ -53,7 +52,7 @@ def project_fingerprint(folders: Iterable[Path], engine: str) -> str:
 
 
 def raw_state_fingerprint(conn: duckdb.DuckDBPyConnection) -> str:
-    """A hash of the load log, the decisions and the erasures, in any row order."""
+    """A hash of the load log, the load and score decisions and the erasures, in any row order."""
     present = {
         r[0]
         for r in conn.execute(
@@ -101,9 +100,7 @@ def build_project(conn: duckdb.DuckDBPyConnection, run_id: str) -> str | None:
     """The project fingerprint `run_id`'s dbt step recorded; None when it recorded none."""
     try:
         row = conn.execute("select project from raw._build_inputs where run_id = ?", [run_id]).fetchone()
-    except duckdb.CatalogException:  # no table, or one from before the column (then: changed)
-        return None
-    except duckdb.BinderException:
+    except (duckdb.CatalogException, duckdb.BinderException):  # no table, or one from before the column
         return None
     return row[0] if row else None
 
