@@ -74,6 +74,10 @@ def test_publish_finds_the_fingerprint_of_its_own_run_only() -> None:
     record_build_inputs(conn, "run-1", "one again")  # a re-executed step
     assert build_inputs(conn, "run-1") == "one again" and build_inputs(conn, "run-2") == "two"
     assert build_inputs(conn, "run-3") is None
+    record_build_inputs(conn, "run-4", "four", project="p4")
+    assert (
+        build_inputs(conn, "run-4", column="project") == "p4" and build_inputs(conn, "run-2", column="project") is None
+    )
 
 
 def _accepted(conn: duckdb.DuckDBPyConnection) -> None:

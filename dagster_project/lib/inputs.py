@@ -96,27 +96,21 @@ def record_build_inputs(
     )
 
 
-def build_project(conn: duckdb.DuckDBPyConnection, run_id: str) -> str | None:
-    """The project fingerprint `run_id`'s dbt step recorded; None when it recorded none."""
-    try:
-        row = conn.execute("select project from raw._build_inputs where run_id = ?", [run_id]).fetchone()
-    except (duckdb.CatalogException, duckdb.BinderException):  # no table, or one from before the column
-        return None
-    return row[0] if row else None
-
-
-def build_inputs(conn: duckdb.DuckDBPyConnection, run_id: str, db: str | None = None) -> str | None:
-    """The fingerprint `run_id`'s dbt step recorded in the warehouse (attached as `db`, else the connection's own
-    database); None when it did not (another build file, e.g. one `csw rebuild` made from the lake)."""
+def build_inputs(
+    conn: duckdb.DuckDBPyConnection, run_id: str, db: str | None = None, column: str = "fingerprint"
+) -> str | None:
+    """What `run_id`'s dbt step recorded in the warehouse (attached as `db`, else the connection's own database):
+    its inputs' `fingerprint` or its `project`'s; None when it recorded none (another build file, e.g. one
+    `csw rebuild` made from the lake)."""
     database = db or conn.execute("select current_database()").fetchone()[0]
     exists = conn.execute(
-        "select count(*) from duckdb_tables() where database_name = ? and schema_name = 'raw' "
-        "and table_name = '_build_inputs'",
-        [database],
+        "select count(*) from duckdb_columns() where database_name = ? and schema_name = 'raw' "
+        "and table_name = '_build_inputs' and column_name = ?",
+        [database, column],
     ).fetchone()[0]
     if not exists:
         return None
-    row = conn.execute(f'select fingerprint from "{database}".raw._build_inputs where run_id = ?', [run_id]).fetchone()
+    row = conn.execute(f'select {column} from "{database}".raw._build_inputs where run_id = ?', [run_id]).fetchone()
     return row[0] if row else None
 
 

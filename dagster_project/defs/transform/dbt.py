@@ -31,7 +31,7 @@ from dagster_project.lib.dbt_project import (
     row_counts,
 )
 from dagster_project.lib.inputs import (
-    build_project,
+    build_inputs,
     combined,
     project_fingerprint,
     raw_state_fingerprint,
@@ -106,13 +106,6 @@ def warehouse_dbt_assets(
     back into the DuckDB file after a successful build, for the mart checks and publish."""
     settings = warehouse.settings
     spark = settings.engine == "spark"
-    # what this build reads (project, loads and their verdicts, decisions, erasures), before it reads it:
-    # publish copies it into `_publish_log`, and a later run that finds the same says so and stops
-    project = project_fingerprint(settings.project_folders, settings.engine)
-    log = current_log(settings.publish_dir)
-    with warehouse.connect() as conn:
-        record_build_inputs(conn, context.run_id, combined(project, raw_state_fingerprint(conn)), project)
-        project_changed = bool(log) and build_project(conn, log[-1]["run_id"]) != project
     # every accepted load into the lake, with the ledger (both engines): the raw history survives the
     # build file (`csw rebuild`); on Spark dbt reads it from there
     synced = sync_raw(settings.warehouse_path, settings.lake_dir, settings.duckdb_config())
@@ -122,28 +115,34 @@ def warehouse_dbt_assets(
     # re-parse the whole project, a changed env var only the files that read it.
     full_refresh = context.run.tags.get(FULL_REFRESH_TAG) == "true"
     as_of = resolve_as_of(context.run.tags, settings)
+    log = current_log(settings.publish_dir)
+    project = project_fingerprint(settings.project_folders, settings.engine)
     restate = None
-    if not full_refresh:
-        # an accepted load retired since the last publication may have rows in incremental models that a
-        # failed build wrote: rebuild them (and check every row) once
-        with warehouse.connect() as conn:
+    with warehouse.connect() as conn:
+        # what this build reads (project, loads and their verdicts, decisions, erasures), before dbt reads it:
+        # publish copies it into `_publish_log`, and a later run that finds the same says so and stops
+        record_build_inputs(conn, context.run_id, combined(project, raw_state_fingerprint(conn)), project)
+        if not full_refresh:
+            # an accepted load retired since the last publication may have rows in incremental models that a
+            # failed build wrote: rebuild them (and check every row) once
             retired = retired_after_acceptance(conn, log[-1]["published_at"] if log else None)
-        if retired:
-            context.log.info(f"full rebuild: accepted load(s) {', '.join(retired)} retired since the last publication")
-            full_refresh = True
-        elif project_changed:
-            # an incremental model keeps rows an earlier definition built: a changed model, macro or seed
-            # rebuilds them all once
-            context.log.info(
-                "full rebuild: the project (models, macros, seeds, code) changed since the last publication"
-            )
-            full_refresh = True
-    # Key checks that hold row by row look only at rows accepted after what the current publication's
-    # build read (dbt/macros/test_unique_since.sql); a full refresh checks every row.
-    through = None if full_refresh else checked_through(settings.publish_dir, settings.engine)
-    if through is not None:
-        # the weeks this batch can change, for the weekly models restated by window (lib/inputs.py)
-        with warehouse.connect(read_only=True) as conn:
+            if retired:
+                context.log.info(
+                    f"full rebuild: accepted load(s) {', '.join(retired)} retired since the last publication"
+                )
+                full_refresh = True
+            elif log and build_inputs(conn, log[-1]["run_id"], column="project") != project:
+                # an incremental model keeps rows an earlier definition built: a changed model, macro or seed
+                # rebuilds them all once
+                context.log.info(
+                    "full rebuild: the project (models, macros, seeds, code) changed since the last publication"
+                )
+                full_refresh = True
+        # Key checks that hold row by row look only at rows accepted after what the current publication's
+        # build read (dbt/macros/test_unique_since.sql); a full refresh checks every row.
+        through = None if full_refresh else checked_through(settings.publish_dir, settings.engine)
+        if through is not None:
+            # the weeks this batch can change, for the weekly models restated by window (lib/inputs.py)
             restate = restate_from(
                 conn,
                 through.replace(tzinfo=UTC),
@@ -151,7 +150,7 @@ def warehouse_dbt_assets(
                 as_of,
                 project_var(settings, "activity_lookback_weeks"),
             )
-        context.log.info(f"weekly models restated from {restate or 'the first week'}")
+            context.log.info(f"weekly models restated from {restate or 'the first week'}")
     os.environ.update(
         {
             **settings.dbt_env(),
