@@ -203,11 +203,6 @@ def cmd_loads_decide(args: argparse.Namespace, settings: Settings) -> int:
         "pending": "accepted over the contract check: its rows that loaded go through the raw suite on the next run",
     }[load.verdict]
     print(f"{load.label} {what}. Recorded: {by}, {args.reason!r}.")
-    if load.verdict == "accepted" and load.table_name == "product__events":
-        print(
-            "Events older than the incremental look-back (dbt var activity_lookback_weeks) reach the weekly "
-            "activity only with `csw run --full-refresh`."
-        )
     return 0
 
 

@@ -53,6 +53,19 @@ def _late_csv(landing: Path, table: str, pick, change: dict[str, str], more_seat
     return row
 
 
+def land_late_event(landing: Path, day: str) -> str:
+    """A login from May 2026 never sent before, landing months late (a tracker's retry queue flushed):
+    far older than the events' look-back, so only the batch's own dates can restate its week."""
+    old = landing / "product/events/2026-06-01/part-0000.parquet"
+    out = landing / "product/events" / day / "late-0000.parquet"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    duckdb.execute(
+        f"copy (select * replace ('EVT-LATE-00000001' as event_id) from read_parquet('{old}') "
+        f"where event_name = 'login' order by event_id limit 1) to '{out}' (format parquet)"
+    )
+    return "EVT-LATE-00000001"
+
+
 def land_late_changes(landing: Path) -> dict[str, str]:
     """Changes to old records inside the look-back window, and a copy of an event sent months ago."""
     # a ticket opened three weeks ago, solved late with a poor score
@@ -118,9 +131,10 @@ def land_late_changes(landing: Path) -> dict[str, str]:
 
 
 def test_incremental_run_equals_full_refresh(workspace: Path, tmp_path: Path) -> None:
-    """Two days of new data, plus late changes to tickets, invoices, contacts and NPS inside the look-back
-    window, a subscription amended three months back and a copy of an event from months ago; the same run
-    again, which finds nothing new; then a day with no new loads: the incremental build equals a full refresh."""
+    """Two days of new data (the first with an event sent half a year late), plus late changes to tickets,
+    invoices, contacts and NPS inside the look-back window, a subscription amended three months back and a
+    copy of an event from months ago; the same run again, which finds nothing new; then a day with no new
+    loads: the incremental build equals a full refresh."""
     env = pipeline_env(workspace)
     # the next two days' extracts, on top of the published sample, each run on its day: the second
     # run's scoped checks then start from the first one's publication, which the sample's rows (the
@@ -137,6 +151,7 @@ def test_incremental_run_equals_full_refresh(workspace: Path, tmp_path: Path) ->
             ),
         )
         if day == 16:
+            land_late_event(workspace / "landing", "2026-11-16")
             first = run_csw(["run", "--as-of", "2026-11-17"], env)
             assert first.returncode == 0, first.stdout[-4000:]
     late = land_late_changes(workspace / "landing")

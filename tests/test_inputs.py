@@ -9,6 +9,7 @@ import duckdb
 
 from dagster_project.lib.inputs import (
     build_inputs,
+    full_rebuild_reason,
     project_fingerprint,
     raw_state_fingerprint,
     record_build_inputs,
@@ -80,12 +81,42 @@ def test_publish_finds_the_fingerprint_of_its_own_run_only() -> None:
     )
 
 
+def test_a_changed_project_or_a_retired_load_rebuilds_in_full() -> None:
+    conn = duckdb.connect()
+    conn.execute("create schema raw")
+    conn.execute("create table raw._load_log (load_id varchar, status varchar, loaded_at timestamptz)")
+    record_build_inputs(conn, "run-1", "inputs", project="p1")
+    published = {"run_id": "run-1", "published_at": datetime(2026, 11, 16, 6, 0)}
+    assert full_rebuild_reason(conn, published, "p1") is None
+    assert full_rebuild_reason(conn, None, "p2") is None, "nothing published: nothing kept to rebuild"
+    assert "the project" in (full_rebuild_reason(conn, published, "p2") or "")
+    before = {"run_id": "run-0", "published_at": datetime(2026, 11, 15, 6, 0)}
+    assert "the project" in (full_rebuild_reason(conn, before, "p1") or ""), "built before projects were recorded"
+    # an accepted load retired after the publication (a retirement before it was rebuilt then)
+    conn.execute(
+        "insert into raw._load_decisions (load_id, table_name, file_path, decision, decided_by, decided_at, reason, "
+        "previous_verdict) values ('L7', 'billing__invoices', 'f.csv', 'reject', 'ana', '2026-11-16 08:00:00+00', "
+        "'duplicate export', 'accepted')"
+    )
+    assert full_rebuild_reason(conn, published, "p1") == "accepted load(s) L7 retired since the last publication"
+    later = {"run_id": "run-1", "published_at": datetime(2026, 11, 16, 9, 0)}
+    assert full_rebuild_reason(conn, later, "p1") is None
+
+
 def _accepted(conn: duckdb.DuckDBPyConnection) -> None:
     conn.execute("create schema raw_accepted")
     conn.execute(
         "create table raw_accepted.billing__subscriptions (effective_at timestamptz, _accepted_at timestamptz)"
     )
     conn.execute("create table raw_accepted.product__features (feature_name varchar, _accepted_at timestamptz)")
+    conn.execute(
+        "create table raw_accepted.product__events (event_id varchar, account_id varchar, user_id varchar, "
+        "event_name varchar, occurred_at timestamptz, _accepted_at timestamptz)"
+    )
+    conn.execute(
+        "insert into raw_accepted.product__events values "
+        "('e1', 'A', 'U1', 'login', '2025-03-04 09:00:00+00', '2025-03-05 06:00:00+00')"
+    )
     conn.execute(
         "insert into raw_accepted.billing__subscriptions values "
         "('2025-03-05 10:00:00+00', '2026-11-10 06:00:00+00'), ('2026-11-14 09:00:00+00', '2026-11-15 06:00:00+00')"
@@ -113,8 +144,22 @@ def test_a_batch_restates_from_its_earliest_effective_week_or_the_events_look_ba
     conn.execute("insert into raw_accepted.product__features values ('reports', '2026-11-16 06:00:00+00')")
     assert restate_from(conn, since, date(2026, 11, 15), date(2026, 11, 16), 5) is None
     assert restate_from(conn, None, None, date(2026, 11, 16), 5) is None
-    # a warehouse without the table (never loaded): every week
     conn.execute("delete from raw_accepted.product__features")
     assert restate_from(conn, since, date(2026, 11, 15), date(2026, 11, 16), 5) == date(2026, 8, 3)
+    # an event of this batch placed inside the window changes nothing; an event from March 2025 restates its
+    # week, unless it is an exact copy of one accepted before (staging keeps one copy: nothing changes)
+    events = "insert into raw_accepted.product__events values "
+    conn.execute(events + "('e2', 'A', 'U1', 'login', '2026-10-20 09:00:00+00', '2026-11-16 06:00:00+00')")
+    conn.execute(events + "('e1', 'A', 'U1', 'login', '2025-03-04 09:00:00+00', '2026-11-16 06:00:00+00')")
+    assert restate_from(conn, since, date(2026, 11, 15), date(2026, 11, 16), 5) == date(2026, 8, 3)
+    conn.execute(events + "('e1', 'A', 'U2', 'login', '2025-03-04 09:00:00+00', '2026-11-16 06:00:00+00')")
+    assert restate_from(conn, since, date(2026, 11, 15), date(2026, 11, 16), 5) == date(2025, 3, 3), (
+        "a copy that differs"
+    )
+    conn.execute("delete from raw_accepted.product__events where user_id = 'U2'")
+    conn.execute(events + "('e3', 'B', 'U3', 'login', '2025-06-01 23:30:00-02', '2026-11-16 06:00:00+00')")
+    assert restate_from(conn, since, date(2026, 11, 15), date(2026, 11, 16), 5) == date(2025, 6, 2), "late, in UTC"
+    conn.execute("delete from raw_accepted.product__events where event_id = 'e3'")
+    # a warehouse without the table (never loaded): every week
     conn.execute("drop table raw_accepted.billing__subscriptions")
     assert restate_from(conn, since, date(2026, 11, 15), date(2026, 11, 16), 5) is None

@@ -20,6 +20,8 @@ from pathlib import Path
 
 import duckdb
 
+from dagster_project.lib.loads import retired_after_acceptance
+
 # The raw tables a build's result depends on besides the rows themselves (each row belongs to a load of
 # `_load_log`, so a new, judged, decided or re-fingerprinted load changes the log).
 STATE_TABLES = ("_load_log", "_load_decisions", "_erasures", "_score_decisions")
@@ -114,11 +116,33 @@ def build_inputs(
     return row[0] if row else None
 
 
+def full_rebuild_reason(conn: duckdb.DuckDBPyConnection, previous: dict | None, project: str) -> str | None:
+    """Why this build must rebuild every incremental model (None: it need not). `previous` is the current
+    publication's log entry (None: nothing published yet), `project` this build's project fingerprint."""
+    # an accepted load retired since then may have rows in incremental models a failed build wrote
+    retired = retired_after_acceptance(conn, previous["published_at"] if previous else None)
+    if retired:
+        return f"accepted load(s) {', '.join(retired)} retired since the last publication"
+    # an incremental model keeps rows an earlier definition built: a changed model, macro or seed rebuilds
+    # them all once (a publication from before the fingerprint was recorded counts as changed)
+    if previous and build_inputs(conn, previous["run_id"], column="project") != project:
+        return "the project (models, macros, seeds, code) changed since the last publication"
+    return None
+
+
 # What the weekly models restated by window read (dbt/macros/restate_from.sql), per raw table: the column
 # placing a new row's change in time (a subscription version changes the weeks from its effective_at on,
-# seats and MRR before it stay), or None when a change can reach every week (which features are core).
-# Events are not here: the weekly models re-read the last `activity_lookback_weeks` weeks of them anyway.
-RESTATED_BY_WINDOW_READ = {"billing__subscriptions": "effective_at", "product__features": None}
+# seats and MRR before it stay; an event, its own week), or None when a change can reach every week (which
+# features are core). Events also re-read the last `activity_lookback_weeks` weeks on every build.
+RESTATED_BY_WINDOW_READ = {
+    "billing__subscriptions": "effective_at",
+    "product__events": "occurred_at",
+    "product__features": None,
+}
+# Tables whose re-sent rows change nothing when an earlier accepted row has the same values in these
+# columns (staging keeps one copy of an event_id; the weekly models read these fields of it): such a
+# copy of an old event does not restate its week. A copy that differs does.
+EXACT_COPY_COLUMNS = {"product__events": ("event_id", "account_id", "user_id", "event_name", "occurred_at")}
 
 
 def restate_from(
@@ -137,14 +161,21 @@ def restate_from(
     # the weeks whose events are re-read (a later as-of date adds weeks, an earlier one drops them)
     week = earliest - timedelta(days=earliest.weekday()) - timedelta(weeks=lookback_weeks)
     for table, column in RESTATED_BY_WINDOW_READ.items():
-        where = f"from raw_accepted.{table} where _accepted_at > ?"
+        where = f"from raw_accepted.{table} as new where new._accepted_at > ?"
         try:
             if column is None:
                 if conn.execute(f"select count(*) {where}", [since]).fetchone()[0]:
                     return None
                 continue
+            # only rows placed before the window so far can move it (a daily batch has none: one cheap scan)
+            where += f" and timezone('UTC', new.{column}) < ?"
+            params: list[object] = [since, datetime.combine(week, datetime.min.time())]
+            if table in EXACT_COPY_COLUMNS:
+                same = " and ".join(f"old.{c} is not distinct from new.{c}" for c in EXACT_COPY_COLUMNS[table])
+                where += f" and not exists (select 1 from raw_accepted.{table} as old where old._accepted_at <= ? and {same})"
+                params.append(since)
             first = conn.execute(
-                f"select cast(date_trunc('week', min(timezone('UTC', {column}))) as date) {where}", [since]
+                f"select cast(date_trunc('week', min(timezone('UTC', new.{column}))) as date) {where}", params
             ).fetchone()[0]
         except (duckdb.CatalogException, duckdb.BinderException):  # no such table or column: assume the worst
             return None

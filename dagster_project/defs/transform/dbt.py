@@ -31,15 +31,14 @@ from dagster_project.lib.dbt_project import (
     row_counts,
 )
 from dagster_project.lib.inputs import (
-    build_inputs,
     combined,
+    full_rebuild_reason,
     project_fingerprint,
     raw_state_fingerprint,
     record_build_inputs,
     restate_from,
 )
 from dagster_project.lib.lake import import_marts, sync_raw
-from dagster_project.lib.loads import retired_after_acceptance
 from dagster_project.lib.marts import mart_names
 from dagster_project.lib.publish import checked_through, current_log, published_through
 from dagster_project.lib.run_context import FULL_REFRESH_TAG, resolve_as_of
@@ -122,22 +121,10 @@ def warehouse_dbt_assets(
         # what this build reads (project, loads and their verdicts, decisions, erasures), before dbt reads it:
         # publish copies it into `_publish_log`, and a later run that finds the same says so and stops
         record_build_inputs(conn, context.run_id, combined(project, raw_state_fingerprint(conn)), project)
-        if not full_refresh:
-            # an accepted load retired since the last publication may have rows in incremental models that a
-            # failed build wrote: rebuild them (and check every row) once
-            retired = retired_after_acceptance(conn, log[-1]["published_at"] if log else None)
-            if retired:
-                context.log.info(
-                    f"full rebuild: accepted load(s) {', '.join(retired)} retired since the last publication"
-                )
-                full_refresh = True
-            elif log and build_inputs(conn, log[-1]["run_id"], column="project") != project:
-                # an incremental model keeps rows an earlier definition built: a changed model, macro or seed
-                # rebuilds them all once
-                context.log.info(
-                    "full rebuild: the project (models, macros, seeds, code) changed since the last publication"
-                )
-                full_refresh = True
+        reason = None if full_refresh else full_rebuild_reason(conn, log[-1] if log else None, project)
+        if reason:
+            context.log.info(f"full rebuild: {reason}")
+            full_refresh = True
         # Key checks that hold row by row look only at rows accepted after what the current publication's
         # build read (dbt/macros/test_unique_since.sql); a full refresh checks every row.
         through = None if full_refresh else checked_through(settings.publish_dir, settings.engine)

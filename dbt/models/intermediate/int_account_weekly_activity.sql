@@ -1,9 +1,15 @@
 {#- Product activity per account and week: logins, user-days on weekdays (for DAU per
     seat: the sum over the week's weekdays of the users active that day, which is the sum
     over users of the weekdays each was active), core-feature events. Summed from the users'
-    rows of int_account_weekly_seen, which read the events once for both models; incremental
-    over the same look-back weeks. -#}
-{{ config(materialized=keyed_incremental_materialization(), unique_key=['account_id', 'week_start'], incremental_strategy=keyed_incremental_strategy()) }}
+    rows of int_account_weekly_seen, which read the events once for both models; restated by window
+    over the same weeks (macros/restate_from.sql). -#}
+{{ config(
+    materialized=keyed_incremental_materialization(),
+    incremental_strategy='append',
+    pre_hook="{{ delete_restated_weeks() }}",
+) }}
+
+{%- set from_week = restate_from() if is_incremental() else none %}
 
 with
 
@@ -11,9 +17,9 @@ users_seen as (
     select account_id, week_start, logins, core_events, weekdays_active
     from {{ ref('int_account_weekly_seen') }}
     where kind = 'user'
-    {% if is_incremental() %}
-    and week_start >= {{ lookback_start() }}
-    {% endif %}
+    {%- if from_week %}
+    and week_start >= {{ from_week }}
+    {%- endif %}
 ),
 
 weekly as (
