@@ -18,7 +18,7 @@ newest as (
         '{{ t.source }}' as source_name,
         '{{ t.table }}' as table_name,
         '{{ t.column }}' as record_time_column,
-        max({{ to_utc_timestamp(t.column) }}) as newest_record_at
+        {{ max_utc_timestamp(t.column) }} as newest_record_at
     from {{ source(t.source, t.table) }}
     {%- if not loop.last %}
     union all
