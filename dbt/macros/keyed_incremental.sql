@@ -1,4 +1,5 @@
-{#- The four incremental models replace rows by key (a re-sent event, a recomputed week).
+{#- Two incremental models replace rows by key (a re-sent event, an earlier first use); the weekly
+    models restated by window (restate_from.sql) delete and append, with the same materialization.
     DuckDB does that with delete+insert. Spark can only replace rows by key in a table format
     with row-level changes (Delta, Iceberg, Hudi: the `merge` strategy, the same result when a
     batch holds one row per key, as these do); on plain Parquet, the lake's default here

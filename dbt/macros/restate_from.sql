@@ -13,3 +13,9 @@
     delete from {{ this }}{% if restate_from() %} where week_start >= {{ restate_from() }}{% endif %}
     {%- endif -%}
 {%- endmacro %}
+
+{#- In such a model: the week its incremental build starts from (none on a full build, or when every week
+    is restated). -#}
+{% macro restated_from_week() -%}
+    {{ return(restate_from() if is_incremental() else none) }}
+{%- endmacro %}

@@ -9,7 +9,7 @@
     pre_hook="{{ delete_restated_weeks() }}",
 ) }}
 
-{%- set from_week = restate_from() if is_incremental() else none %}
+{%- set from_week = restated_from_week() %}
 
 with
 

@@ -13,7 +13,7 @@
     on_schema_change='append_new_columns',
 ) }}
 
-{%- set from_week = restate_from() if is_incremental() else none %}
+{%- set from_week = restated_from_week() %}
 
 with
 
