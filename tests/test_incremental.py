@@ -200,6 +200,7 @@ def test_incremental_run_equals_full_refresh(workspace: Path, tmp_path: Path) ->
     marts = mart_tables(conn, "full_refresh")
     assert len(marts) >= 9 and marts == mart_tables(conn, "inc")
     for mart in marts + [
+        "intermediate.int_account_health_scored",
         "intermediate.int_account_weekly_activity",
         "intermediate.int_account_weekly_seen",
         "intermediate.int_account_weekly_usage",

@@ -19,3 +19,15 @@
 {% macro restated_from_week() -%}
     {{ return(restate_from() if is_incremental() else none) }}
 {%- endmacro %}
+
+{#- The post-hook of a model rescored per account (int_account_health_scored): its account-weeks that are no
+    longer in `facts` (a subscription found to end earlier, an account gone) go; the build replaced the rest. -#}
+{% macro delete_vanished_account_weeks(facts) -%}
+    {%- if is_incremental() -%}
+    delete from {{ this }} as scored
+    where not exists (
+        select 1 from {{ facts }} as facts
+        where facts.account_id = scored.account_id and facts.week_start = scored.week_start
+    )
+    {%- endif -%}
+{%- endmacro %}
