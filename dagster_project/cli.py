@@ -498,8 +498,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument(
         "--full-refresh",
         action="store_true",
-        help="rebuild the incremental dbt models (events, weekly activity and usage) from scratch; a run does it "
-        "by itself once after the project (models, macros, seeds, code) changed",
+        help="rebuild the incremental dbt models (events, first use, weekly seen, activity and usage, the health "
+        "score) from scratch; a run does it by itself once after the project (models, macros, seeds, code) changed",
     )
     r.add_argument(
         "--force",
