@@ -9,8 +9,8 @@
     rescores each account from its first week whose facts differ, appeared or went, reading the week
     before it for the change. The change is found in the data, not reasoned from the sources: a late
     ticket, a backdated amendment, a corrected start date or the as-of week moving on rescore exactly
-    the accounts and weeks they reached. Rescoring every week cost 50 s of a 255 s one-day dbt build
-    at L. Score and facts are replaced in one transaction; weeks that went are deleted after. -#}
+    the accounts and weeks they reached. Scoring every week cost 50 s of a 255 s one-day dbt build
+    at L (session 15). Score and facts are replaced in one transaction; weeks that went are deleted after. -#}
 {{ config(
     materialized=keyed_incremental_materialization(),
     unique_key=['account_id', 'week_start'],
