@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -106,10 +107,12 @@ def keep_partial_parse(run_target: Path, settings: Settings) -> None:
         os.replace(staged, shared)
 
 
-def prune_run_targets(run_target: Path, keep: int = 5) -> list[Path]:
+def prune_run_targets(run_target: Path, keep: int = 5, grace_seconds: float = 3600) -> list[Path]:
     """dagster-dbt leaves each invocation's target folder behind (~12 MB at the sample: 383 of them held
     4.5 GB here after a few days of tests and benchmarks); keep the newest `keep` of this step's, this
-    run's among them. Returns the folders removed."""
+    run's among them, and any touched in the last `grace_seconds`: another process's dbt may still be
+    writing it (the test suite runs two pipelines at once; `csw dbt` by hand beside a run). Returns the
+    folders removed."""
     run_target = Path(run_target)
     prefix = run_target.name.split("-")[0]
     siblings = sorted(
@@ -117,7 +120,8 @@ def prune_run_targets(run_target: Path, keep: int = 5) -> list[Path]:
         key=lambda p: p.stat().st_mtime,
         reverse=True,
     )
-    removed = siblings[max(keep - 1, 0) :]
+    settled = time.time() - grace_seconds
+    removed = [p for p in siblings[max(keep - 1, 0) :] if p.stat().st_mtime < settled]
     for folder in removed:
         shutil.rmtree(folder, ignore_errors=True)
     return removed
