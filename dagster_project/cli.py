@@ -83,6 +83,13 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     return run(settings, as_of=args.as_of, full_refresh=args.full_refresh, verbose=args.verbose, force=args.force)
 
 
+def cmd_watch(args: argparse.Namespace, settings: Settings) -> int:
+    _ensure_dagster_home(settings)
+    from dagster_project.watch import watch
+
+    return watch(settings, every=args.every, as_of=args.as_of, checks=args.checks, verbose=args.verbose)
+
+
 def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     from dagster_project.lib.publish import current_log, list_versions
 
@@ -509,6 +516,28 @@ def build_parser() -> argparse.ArgumentParser:
     )
     r.set_defaults(func=cmd_run)
 
+    w = sub.add_parser(
+        "watch",
+        help="stay up and run the pipeline whenever something is new (one process: no start-up per run)",
+        description="Load the pipeline once, then check every --every seconds: when a landing file is new, a load "
+        "was decided, the project or the as-of date changed, run it exactly as `csw run` does; when nothing is "
+        "new, do nothing. After a failed run, wait for a new or corrected file or a decision instead of failing "
+        "again. A changed project restarts the process. Ctrl-C or SIGTERM stops it (a run in progress finishes "
+        "first; a second stop interrupts it).",
+    )
+    w.add_argument("--every", type=float, default=60.0, help="seconds between checks (default 60)")
+    w.add_argument(
+        "--as-of",
+        type=_date,
+        default=None,
+        help="a fixed logical date (default: worked out at each check as `csw run` does, so it moves at midnight UTC)",
+    )
+    w.add_argument("--checks", type=int, default=None, help="stop after this many checks (default: until stopped)")
+    w.add_argument(
+        "--verbose", action="store_true", help="stream Dagster's and dbt's logs here instead of into data/logs/"
+    )
+    w.set_defaults(func=cmd_watch)
+
     c = sub.add_parser(
         "contract",
         help="check or rewrite docs/sources.md and the dbt source YAML from the contract",
@@ -678,7 +707,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 # the commands that write under the data folder
-WRITING_COMMANDS = ("generate", "run", "rebuild", "erase", "dbt")
+WRITING_COMMANDS = ("generate", "run", "watch", "rebuild", "erase", "dbt")
 
 
 def _keep_out_of_git(settings: Settings) -> None:

@@ -30,6 +30,7 @@ SLOWEST_MODULES = {
     "test_erase.py": 160,
     "test_vendor_equivalence.py": 130,
     "test_score_guard.py": 130,
+    "test_watch.py": 200,
 }
 
 
