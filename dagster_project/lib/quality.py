@@ -14,6 +14,7 @@ import json
 import logging
 import multiprocessing
 import os
+import sys
 import warnings
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -162,6 +163,12 @@ def _import_gx(children_dir: Path | None, parent: int | None = None) -> None:
     """The GX process's start: it ends with the run's process (lib/children.py), no usage analytics (nothing
     may leave the machine), GX's own logs quiet."""
     die_with_parent(children_dir, "Great Expectations", parent)
+    main = sys.modules["__main__"]
+    if getattr(main, "__spec__", None) is None and not hasattr(main, "__file__"):
+        # Started from a `python -c` process (pytest-xdist's workers are): GX imports pyspark when it is
+        # installed, and pyspark takes a main module without file or spec for its doctests and exits
+        # (pyspark/sql/connect/utils.py, check_dependencies), which broke this process pool.
+        main.__file__ = "<csw: Great Expectations process>"
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     logging.getLogger("great_expectations").setLevel(logging.ERROR)
     with warnings.catch_warnings():
