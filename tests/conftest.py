@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import shutil
 import threading
-from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
@@ -46,13 +46,23 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(scope="session")
-def pipeline_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PipelineRun]:
-    """The built-in sample data (200 accounts x 24 months) through extract, dbt build (with tests) and publish."""
-    data_dir = tmp_path_factory.mktemp("pipeline")
-    generate(data_dir / "landing", PIPELINE_OPTIONS)
-    env = pipeline_env(data_dir)
-    proc = run_csw(["run", "--as-of", PIPELINE_OPTIONS.as_of.isoformat()], env)
-    yield PipelineRun(data_dir, env, proc.returncode, proc.stdout + proc.stderr)
+def pipeline_run(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> PipelineRun:
+    """The built-in sample data (200 accounts x 24 months) through extract, dbt build (with tests) and publish,
+    once per test session: the first of the workers (pyproject's addopts) to ask runs it, the other waits for
+    it and reads the same folder. Tests only read it (a test that runs again works on `workspace`, a copy)."""
+    root = tmp_path_factory.getbasetemp()
+    if worker_id != "master":
+        root = root.parent  # the session's folder, above each worker's own
+    data_dir, result = root / "pipeline", root / "pipeline.json"
+    with (root / "pipeline.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not result.exists():
+            shutil.rmtree(data_dir, ignore_errors=True)
+            generate(data_dir / "landing", PIPELINE_OPTIONS)
+            proc = run_csw(["run", "--as-of", PIPELINE_OPTIONS.as_of.isoformat()], pipeline_env(data_dir))
+            result.write_text(json.dumps({"returncode": proc.returncode, "output": proc.stdout + proc.stderr}))
+        done = json.loads(result.read_text())
+    return PipelineRun(data_dir, pipeline_env(data_dir), done["returncode"], done["output"])
 
 
 @pytest.fixture(scope="session")

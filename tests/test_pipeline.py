@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from dagster_project.contract import TABLES
-from tests.helpers import PipelineRun, run_csw
+from tests.helpers import PipelineRun, pipeline_env, run_csw
 
 
 def test_run_succeeds_and_prints_a_short_readable_summary(pipeline_run: PipelineRun) -> None:
@@ -45,15 +45,17 @@ def test_staging_keeps_the_latest_version(pipeline_run: PipelineRun) -> None:
     assert mismatches == 0
 
 
-def test_second_run_loads_no_new_rows(pipeline_run: PipelineRun) -> None:
-    before = pipeline_run.query("select count(*) from raw._load_log")[0][0]
-    counts = pipeline_run.query("select count(*) from raw.product__events")[0][0]
+def test_second_run_loads_no_new_rows(workspace: Path) -> None:
+    # on a copy of the session's run: the session's own folder is read by both test workers at once
+    again = PipelineRun(workspace, pipeline_env(workspace), 0, "")
+    before = again.query("select count(*) from raw._load_log")[0][0]
+    counts = again.query("select count(*) from raw.product__events")[0][0]
     # --force: without it a run that finds nothing new stops before the extract (tests/test_incremental.py)
-    proc = run_csw(["run", "--as-of", "2026-11-15", "--force"], pipeline_run.env)
+    proc = run_csw(["run", "--as-of", "2026-11-15", "--force"], again.env)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert "Published in" in proc.stdout
-    assert pipeline_run.query("select count(*) from raw._load_log")[0][0] == before
-    assert pipeline_run.query("select count(*) from raw.product__events")[0][0] == counts
+    assert again.query("select count(*) from raw._load_log")[0][0] == before
+    assert again.query("select count(*) from raw.product__events")[0][0] == counts
 
 
 def test_extract_and_dbt_checks_were_evaluated(pipeline_run: PipelineRun) -> None:
