@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from dagster import (
     AssetCheckSeverity,
@@ -36,6 +36,9 @@ from dagster_project.lib.quality import report_dir, report_index
 from dagster_project.lib.run_context import AS_OF_TAG, FULL_REFRESH_TAG, resolve_as_of
 from dagster_project.lib.run_report import business_summary
 from dagster_project.lib.settings import Settings
+
+if TYPE_CHECKING:
+    import duckdb
 
 PID_TAG = "csw/pid"
 DBT_STEP = "warehouse_dbt_assets"
@@ -116,27 +119,41 @@ def wait_for_other_runs(instance: DagsterInstance, every: float = 2.0) -> list[s
     return waited
 
 
+@contextmanager
+def readable_warehouse(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection | None]:
+    """The build file, read-only, when what a run would read can be told from it; None for a source other
+    than files (Stripe and PostgreSQL can change at any moment), a missing build file, or one another
+    process holds (a run, a person: go on and wait)."""
+    import duckdb
+
+    if settings.stripe_api_key or settings.pg_url or not settings.warehouse_path.exists():
+        yield None
+        return
+    try:
+        conn = duckdb.connect(str(settings.warehouse_path), read_only=True, config=settings.duckdb_config())
+    except duckdb.Error:
+        yield None
+        return
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
 def nothing_new(settings: Settings, as_of: date) -> dict | None:
     """The current publication, if a run now would read exactly what its build read: the same as-of date, no
     landing file the load log does not know, the same loads, verdicts, decisions and erasures, the same project
-    (lib/inputs.py). None otherwise, or when a source other than files is read (Stripe and PostgreSQL can
-    change at any moment), or the warehouse cannot be opened (a run or a person holds it: go on and wait)."""
-    import duckdb
-
+    (lib/inputs.py). None otherwise, or when the build file cannot tell (`readable_warehouse`)."""
     from dagster_project.lib.extract import files_not_loaded
     from dagster_project.lib.inputs import build_inputs, inputs_fingerprint
     from dagster_project.lib.publish import current_log
 
-    if settings.stripe_api_key or settings.pg_url or not settings.warehouse_path.exists():
-        return None
     log = current_log(settings.publish_dir)
     if not log or not log[-1].get("inputs_fingerprint") or str(log[-1]["as_of_date"]) != as_of.isoformat():
         return None
-    try:
-        conn = duckdb.connect(str(settings.warehouse_path), read_only=True, config=settings.duckdb_config())
-    except duckdb.Error:
-        return None
-    try:
+    with readable_warehouse(settings) as conn:
+        if conn is None:
+            return None
         published = log[-1]["inputs_fingerprint"]
         # the build file must hold that publication's build (not one `csw rebuild` made, say), and nothing new
         if build_inputs(conn, log[-1]["run_id"]) != published or files_not_loaded(
@@ -144,8 +161,6 @@ def nothing_new(settings: Settings, as_of: date) -> dict | None:
         ):
             return None
         same = inputs_fingerprint(conn, settings.project_folders, settings.engine) == published
-    finally:
-        conn.close()
     return log[-1] if same else None
 
 

@@ -28,7 +28,7 @@ from types import FrameType
 from dagster import DagsterInstance
 
 from dagster_project.lib.settings import Settings
-from dagster_project.runner import load_job, nothing_new, run
+from dagster_project.runner import load_job, nothing_new, readable_warehouse, run
 
 
 class StopRequest:
@@ -54,22 +54,14 @@ def attempt_state(settings: Settings, as_of: date) -> tuple | None:
     """What a run would read now: the as-of date, the warehouse's inputs (loads, verdicts, decisions, erasures,
     project) and the landing files not loaded yet. None when that cannot be told (an API source, which can
     change at any moment; a warehouse another process holds)."""
-    import duckdb
-
     from dagster_project.lib.extract import files_not_loaded
     from dagster_project.lib.inputs import inputs_fingerprint
 
-    if settings.stripe_api_key or settings.pg_url or not settings.warehouse_path.exists():
-        return None
-    try:
-        conn = duckdb.connect(str(settings.warehouse_path), read_only=True, config=settings.duckdb_config())
-    except duckdb.Error:
-        return None
-    try:
+    with readable_warehouse(settings) as conn:
+        if conn is None:
+            return None
         unread = files_not_loaded(conn, settings.landing_dir, migrate=False)
         return as_of, inputs_fingerprint(conn, settings.project_folders, settings.engine), tuple(map(str, unread))
-    finally:
-        conn.close()
 
 
 def _say(text: str) -> None:
