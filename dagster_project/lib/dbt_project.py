@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -63,12 +64,21 @@ def ensure_manifest(settings: Settings) -> bool:
     if not manifest_is_stale(settings):
         return False
     project = str(settings.dbt_project_dir)
-    subprocess.run(
-        [str(DBT_RUN_EXECUTABLE), "parse", "--quiet", "--project-dir", project, "--profiles-dir", project],
-        check=True,
-        cwd=project,
-        env={**os.environ, **settings.dbt_env()},
-    )
+    target = settings.manifest_path.parent
+    target.mkdir(parents=True, exist_ok=True)
+    # Parsed apart, then moved in whole: another process may be reading the manifest or parsing too (the
+    # test suite's two workers, one on Spark: a half-written manifest.json failed a run's start once).
+    with tempfile.TemporaryDirectory(prefix="parse-", dir=target) as parsed:
+        subprocess.run(
+            [str(DBT_RUN_EXECUTABLE), "parse", "--quiet", "--project-dir", project, "--profiles-dir", project]
+            + ["--target-path", parsed],
+            check=True,
+            cwd=project,
+            env={**os.environ, **settings.dbt_env()},
+        )
+        for name in ("partial_parse.msgpack", "semantic_manifest.json", "manifest.json"):
+            if (Path(parsed) / name).exists():
+                os.replace(Path(parsed) / name, target / name)
     return True
 
 
