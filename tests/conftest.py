@@ -16,8 +16,9 @@ from dagster_project.lib.dbt_project import ensure_manifest
 from dagster_project.lib.settings import Settings
 from tests.helpers import PIPELINE_OPTIONS, PipelineRun, pipeline_env, run_csw
 
-# The modules that take longest (seconds, a clean-clone run of 2026-12-02 on one worker): handed out first,
-# so that the two workers (pyproject's addopts) end together instead of one finishing a long module alone.
+# The modules that take longest (seconds, a clean-clone run of 2026-12-02 on one worker; test_watch alone):
+# handed out first, so that the two workers (pyproject's addopts) end together instead of one finishing a
+# long module alone.
 SLOWEST_MODULES = {
     "test_load_verdicts.py": 720,
     "test_quality_gate.py": 420,
