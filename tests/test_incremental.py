@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import shutil
+import subprocess
 from datetime import date
 from pathlib import Path
 
@@ -130,6 +132,15 @@ def land_late_changes(landing: Path) -> dict[str, str]:
     }
 
 
+def run_log(proc: subprocess.CompletedProcess[str]) -> str:
+    """The Dagster and dbt log of a `csw run`, from the path its output names."""
+    return Path(re.search(r"logs: (\S+\.log)", proc.stdout).group(1)).read_text()
+
+
+# what dbt logs for each seed it loads (a build whose project is its publication's loads none: lib/inputs.seeds_current)
+SEED_LOADED = "START seed file seeds."
+
+
 def test_incremental_run_equals_full_refresh(workspace: Path, tmp_path: Path) -> None:
     """Two days of new data (the first with an event sent half a year late), plus late changes to tickets,
     invoices, contacts and NPS inside the look-back window, a subscription amended three months back and a
@@ -158,6 +169,8 @@ def test_incremental_run_equals_full_refresh(workspace: Path, tmp_path: Path) ->
     incremental = run_csw(["run", "--as-of", "2026-11-18"], env)
     assert incremental.returncode == 0, incremental.stdout[-4000:]
     assert "is_incremental" not in incremental.stdout
+    # the project is the publication's: the seeds and their tests were left out, and the equality below covers it
+    assert SEED_LOADED not in run_log(incremental)
     # August to October closed before the previous publication (as of 2026-11-17): their MRR changed, and each
     # change is listed with the load that caused it, a backdated amendment
     published = duckdb.connect(str(workspace / "published" / "marts.duckdb"), read_only=True)
@@ -193,6 +206,7 @@ def test_incremental_run_equals_full_refresh(workspace: Path, tmp_path: Path) ->
 
     full = run_csw(["run", "--as-of", "2026-11-19", "--full-refresh"], env)
     assert full.returncode == 0, full.stdout[-4000:]
+    assert SEED_LOADED in run_log(full)
 
     conn = duckdb.connect()
     conn.execute(f"attach '{snapshot}' as inc (read_only)")

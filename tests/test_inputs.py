@@ -14,6 +14,7 @@ from dagster_project.lib.inputs import (
     raw_state_fingerprint,
     record_build_inputs,
     restate_from,
+    seeds_current,
 )
 
 
@@ -101,6 +102,29 @@ def test_a_changed_project_or_a_retired_load_rebuilds_in_full() -> None:
     assert full_rebuild_reason(conn, published, "p1") == "accepted load(s) L7 retired since the last publication"
     later = {"run_id": "run-1", "published_at": datetime(2026, 11, 16, 9, 0)}
     assert full_rebuild_reason(conn, later, "p1") is None
+
+
+def test_seeds_are_skipped_only_when_every_build_since_the_publication_had_its_project() -> None:
+    conn = duckdb.connect()
+    conn.execute("create schema raw")
+    conn.execute("create schema seeds")
+    conn.execute("create table seeds.currencies (currency varchar)")
+    seeds = [("seeds", "currencies")]
+    record_build_inputs(conn, "run-1", "inputs", project="p1")
+    published = {"run_id": "run-1", "published_at": datetime(2026, 11, 16, 6, 0)}
+    record_build_inputs(conn, "run-2", "inputs", project="p1")  # this build
+    assert seeds_current(conn, published, "p1", "run-2", seeds)
+    assert not seeds_current(conn, None, "p1", "run-2", seeds), "nothing published: no seeds known to be loaded"
+    assert not seeds_current(conn, published, "p2", "run-2", seeds), "the seeds (project) changed since"
+    unknown = {"run_id": "run-0", "published_at": datetime(2026, 11, 15, 6, 0)}
+    assert not seeds_current(conn, unknown, "p1", "run-2", seeds), "a publication whose build recorded nothing"
+    assert not seeds_current(conn, published, "p1", "run-2", [*seeds, ("seeds", "fx_rates")]), "a seed table gone"
+    # a build of another project since (it failed, then the project was put back): it reloaded other seeds
+    record_build_inputs(conn, "run-3", "inputs", project="p2")
+    record_build_inputs(conn, "run-4", "inputs", project="p1")
+    assert not seeds_current(conn, published, "p1", "run-4", seeds)
+    record_build_inputs(conn, "run-5", "inputs", project=None)  # a build from before projects were recorded
+    assert not seeds_current(conn, {"run_id": "run-4", "published_at": None}, "p1", "run-6", seeds)
 
 
 def _accepted(conn: duckdb.DuckDBPyConnection) -> None:

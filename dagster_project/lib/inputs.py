@@ -130,6 +130,41 @@ def full_rebuild_reason(conn: duckdb.DuckDBPyConnection, previous: dict | None, 
     return None
 
 
+def seeds_current(
+    conn: duckdb.DuckDBPyConnection,
+    previous: dict | None,
+    project: str,
+    run_id: str,
+    seed_tables: Iterable[tuple[str, str]],
+) -> bool:
+    """Whether the warehouse's seed tables are what this project's seeds load, and passed their tests: the
+    current publication's build (`previous`, its log entry) had this `project` (seeds included), so its
+    seeds were loaded and tested from these files, or, by the same rule, an earlier publication's were; and no
+    build since (`run_id` is this one) had another project, which would have reloaded them from other files;
+    and every seed table (`seed_tables`: schema, name) is there (`csw erase` drops them with every table dbt
+    built). Then a build need not load the seeds or test them again: 19 seeds and 37 tests that read only seeds, 56
+    of a build's ~290 nodes (9.7 s of 64 s of node time at the sample scale)."""
+    if previous is None:
+        return False
+    present = set(
+        conn.execute(
+            "select schema_name, table_name from duckdb_tables() where database_name = current_database()"
+        ).fetchall()
+    )
+    if not set(seed_tables) <= present:
+        return False
+    published = conn.execute(
+        "select recorded_at, project from raw._build_inputs where run_id = ?", [previous["run_id"]]
+    ).fetchone()
+    if published is None or published[1] != project:
+        return False
+    others = conn.execute(
+        "select count(*) from raw._build_inputs where recorded_at >= ? and run_id <> ? and project is distinct from ?",
+        [published[0], run_id, project],
+    ).fetchone()[0]
+    return others == 0
+
+
 # What the weekly models restated by window read (dbt/macros/restate_from.sql), per raw table: the column
 # placing a new row's change in time (a subscription version changes the weeks from its effective_at on,
 # seats and MRR before it stay; an event, its own week), or None when a change can reach every week (which

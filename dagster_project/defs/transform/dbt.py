@@ -37,6 +37,7 @@ from dagster_project.lib.inputs import (
     raw_state_fingerprint,
     record_build_inputs,
     restate_from,
+    seeds_current,
 )
 from dagster_project.lib.lake import import_marts, sync_raw
 from dagster_project.lib.marts import mart_names
@@ -51,6 +52,17 @@ MART_KEYS = [AssetKey(["marts", name]) for name in mart_names(_settings.manifest
 _nodes = json.loads(_settings.manifest_path.read_text())["nodes"].values()
 BUILT_NODES = sum(node["resource_type"] in ("seed", "model", "test") for node in _nodes)
 SEED_NAMES = sorted(node["name"] for node in _nodes if node["resource_type"] == "seed")
+SEED_TABLES = [(node["schema"], node["alias"]) for node in _nodes if node["resource_type"] == "seed"]
+# what a build that skips the seeds leaves out: the seeds and the tests that read only seeds
+SEED_ONLY_NODES = sum(
+    node["resource_type"] == "seed"
+    or (
+        node["resource_type"] == "test"
+        and bool(node["depends_on"]["nodes"])
+        and all(parent.startswith("seed.") for parent in node["depends_on"]["nodes"])
+    )
+    for node in _nodes
+)
 
 
 class WarehouseTranslator(DagsterDbtTranslator):
@@ -116,7 +128,7 @@ def warehouse_dbt_assets(
     as_of = resolve_as_of(context.run.tags, settings)
     log = current_log(settings.publish_dir)
     project = project_fingerprint(settings.project_folders, settings.engine)
-    restate = None
+    restate, skip_seeds = None, False
     with warehouse.connect() as conn:
         # what this build reads (project, loads and their verdicts, decisions, erasures), before dbt reads it:
         # publish copies it into `_publish_log`, and a later run that finds the same says so and stops
@@ -138,6 +150,8 @@ def warehouse_dbt_assets(
                 project_var(settings, "activity_lookback_weeks"),
             )
             context.log.info(f"weekly models restated from {restate or 'the first week'}")
+            # Spark's seeds live in its session's tables: loaded on every build there
+            skip_seeds = not spark and seeds_current(conn, log[-1], project, context.run_id, SEED_TABLES)
     os.environ.update(
         {
             **settings.dbt_env(),
@@ -153,8 +167,13 @@ def warehouse_dbt_assets(
     args = ["build", "--exclude-resource-type", "unit_test"]
     if full_refresh:
         args.append("--full-refresh")
+    if skip_seeds:
+        # the seeds and the tests that read only seeds; `cautious` keeps a test that also reads a model
+        # (a staging model's relationship to a seed), where eager exclusion would drop it
+        args += ["--exclude", "resource_type:seed", "--indirect-selection", "cautious"]
+        context.log.info("seeds unchanged since the current publication's build: not loaded or tested again")
     invocation = dbt.cli(args, context=context, raise_on_error=False)
-    events, total, shown = [], BUILT_NODES, 0
+    events, total, shown = [], BUILT_NODES - (SEED_ONLY_NODES if skip_seeds else 0), 0
     for event in invocation.stream():
         events.append(event)
         # about twenty progress messages, read by `csw run` for its progress bar
