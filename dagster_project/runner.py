@@ -31,6 +31,7 @@ from dagster import (
 
 from dagster_project.defs.automation.failure_report import failure_paragraph
 from dagster_project.lib.children import end_leftovers
+from dagster_project.lib.dbt_project import LEFT_OUT
 from dagster_project.lib.publish import PUBLISHED_FILE
 from dagster_project.lib.quality import report_dir, report_index
 from dagster_project.lib.run_context import AS_OF_TAG, FULL_REFRESH_TAG, resolve_as_of
@@ -173,6 +174,7 @@ class StageReporter:
         self.cursor: str | None = None
         self.done: set[str] = set()
         self.steps: dict[str, str] = {}  # step key -> last status
+        self.left_out: str | None = None  # what the dbt step left out, unchanged (its log line)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._follow, daemon=True)
         self._bar_shown = False
@@ -204,6 +206,9 @@ class StageReporter:
             if event is None:
                 if entry.step_key == DBT_STEP and entry.user_message.startswith("dbt progress "):
                     self._bar(entry.user_message.split()[-1])
+                elif entry.step_key == DBT_STEP and entry.user_message.startswith(LEFT_OUT):
+                    # "the seeds, 2 staging model(s) (stg_a, stg_b)": the count, not the names
+                    self.left_out = entry.user_message[len(LEFT_OUT) :].split(" (", 1)[0]
                 continue
             if event.event_type not in WATCHED:
                 continue
@@ -268,7 +273,10 @@ class StageReporter:
         if name == "raw checks":
             return f"{len(checks)} tables: {passed} passed, {failed} failed"
         if name == "dbt build":
-            return f"{len(mats)} models and seeds built; {len(checks)} tests: {passed} passed, {warned} warn, {failed} failed"
+            tests = f"{len(checks)} tests: {passed} passed, {warned} warn, {failed} failed"
+            if self.left_out:
+                return f"{len(mats)} models built; {tests}; unchanged, not built or tested again: {self.left_out}"
+            return f"{len(mats)} models and seeds built; {tests}"
         if name == "mart checks":
             return f"{len(checks)} marts: {passed} passed, {failed} failed"
         if not mats:

@@ -14,6 +14,7 @@ import duckdb
 
 from dagster_project.generator import GeneratorOptions, generate
 from dagster_project.lib.publish import current_log
+from dagster_project.lib.settings import REPO_ROOT
 from tests.helpers import PIPELINE_OPTIONS, pipeline_env, run_csw
 from tests.test_publish_resilience import published_run_ids
 
@@ -137,6 +138,7 @@ def run_log(proc: subprocess.CompletedProcess[str]) -> str:
     return Path(re.search(r"logs: (\S+\.log)", proc.stdout).group(1)).read_text()
 
 
+MANIFEST = REPO_ROOT / "dbt" / "target" / "manifest.json"
 # what dbt logs for each seed it loads (a build whose project is its publication's loads none: lib/inputs.seeds_current)
 SEED_LOADED = "START seed file seeds."
 
@@ -171,6 +173,7 @@ def test_incremental_run_equals_full_refresh(workspace: Path, tmp_path: Path) ->
     assert "is_incremental" not in incremental.stdout
     # the project is the publication's: the seeds and their tests were left out, and the equality below covers it
     assert SEED_LOADED not in run_log(incremental)
+    assert "unchanged, not built or tested again: the seeds" in incremental.stdout, incremental.stdout[-4000:]
     # August to October closed before the previous publication (as of 2026-11-17): their MRR changed, and each
     # change is listed with the load that caused it, a backdated amendment
     published = duckdb.connect(str(workspace / "published" / "marts.duckdb"), read_only=True)
@@ -201,6 +204,10 @@ def test_incremental_run_equals_full_refresh(workspace: Path, tmp_path: Path) ->
     quiet = run_csw(["run", "--as-of", "2026-11-19"], env)
     assert quiet.returncode == 0, quiet.stdout[-4000:]
     assert "0 new file(s), 0 rows" in quiet.stdout and "Published in" in quiet.stdout, quiet.stdout[-4000:]
+    # no staging model has anything new to read: every one is left out (and the equality below covers it)
+    staging = [n for n in json.loads(MANIFEST.read_text())["nodes"].values() if n["fqn"][1:2] == ["staging"]]
+    staging_models = sum(n["resource_type"] == "model" for n in staging)
+    assert f"the seeds, {staging_models} staging model(s)" in quiet.stdout, quiet.stdout[-4000:]
     snapshot = tmp_path / "incremental.duckdb"
     shutil.copy(workspace / "warehouse.duckdb", snapshot)
 

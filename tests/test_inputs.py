@@ -15,6 +15,7 @@ from dagster_project.lib.inputs import (
     record_build_inputs,
     restate_from,
     seeds_current,
+    unchanged_models,
 )
 
 
@@ -125,6 +126,36 @@ def test_seeds_are_skipped_only_when_every_build_since_the_publication_had_its_p
     assert not seeds_current(conn, published, "p1", "run-4", seeds)
     record_build_inputs(conn, "run-5", "inputs", project=None)  # a build from before projects were recorded
     assert not seeds_current(conn, {"run_id": "run-4", "published_at": None}, "p1", "run-6", seeds)
+
+
+def test_a_staging_model_is_left_out_only_when_no_load_of_its_tables_was_accepted_since() -> None:
+    conn = duckdb.connect()
+    conn.execute("create schema raw")
+    conn.execute("create schema staging")
+    conn.execute(
+        "create table raw._load_log (load_id varchar, table_name varchar, verdict varchar, verdict_at timestamptz)"
+    )
+    for model in ("stg_crm__accounts", "stg_billing__invoices", "stg_product__events", "stg_support__tickets"):
+        conn.execute(f"create table staging.{model} (x int)")
+    conn.execute(
+        "insert into raw._load_log values "
+        "('L1', 'crm__accounts', 'accepted', '2026-11-16 05:00:00+00'), "  # read by the publication's build
+        "('L2', 'billing__invoices', 'accepted', '2026-11-16 07:00:00+00'), "  # accepted since
+        "('L3', 'product__events', 'rejected', '2026-11-16 07:00:00+00'), "  # rejected: its rows reach nothing
+        "('L4', 'support__tickets', 'pending', null)"  # not judged yet: invisible too
+    )
+    reads = {
+        model: (("staging", model), [model.removeprefix("stg_")])
+        for model in ("stg_crm__accounts", "stg_billing__invoices", "stg_product__events", "stg_support__tickets")
+    }
+    reads["stg_crm__csms"] = (("staging", "stg_crm__csms"), ["crm__csms"])  # no table (erased, or never built)
+    since = datetime(2026, 11, 16, 6, 0, tzinfo=UTC)
+    assert unchanged_models(conn, since, reads) == ["stg_crm__accounts", "stg_product__events", "stg_support__tickets"]
+    # a person accepts the rejected load: its rows reach staging now
+    conn.execute(
+        "update raw._load_log set verdict = 'accepted', verdict_at = '2026-11-16 08:00:00+00' where load_id = 'L3'"
+    )
+    assert unchanged_models(conn, since, reads) == ["stg_crm__accounts", "stg_support__tickets"]
 
 
 def _accepted(conn: duckdb.DuckDBPyConnection) -> None:

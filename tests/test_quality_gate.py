@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -226,7 +227,10 @@ def test_happy_path_publishes_one_more_version(workspace: Path) -> None:
     log_after = _log_rows(workspace)
     assert len(log_after) == len(log_before) + 1
     assert str(log_after[-1][1]) == NEXT_DAY
-    assert log_after[-1][2] == log_after[-1][3] + 1, "every check passed except the one warn-severity dbt test"
+    # every check that ran passed except warn-severity dbt tests (the sample's unknown event names warn when the
+    # events are built; a day without new events leaves them and their tests out: lib/inputs.unchanged_models)
+    warned = int(re.search(r"tests: \d+ passed, (\d+) warn, 0 failed", proc.stdout).group(1))
+    assert log_after[-1][2] == log_after[-1][3] + warned, proc.stdout[-3000:]
     report = [line for line in proc.stdout.splitlines() if "quality report: " in line]
     assert report and Path(report[0].split("quality report: ", 1)[1]).exists()
 

@@ -32,6 +32,9 @@ CHECKED_THROUGH_ENV = "CSW_CHECKED_THROUGH"
 # set by the dbt step for the restate_from() macro: the first week the weekly models restated by window must
 # rebuild (lib/inputs.restate_from); empty: every week
 RESTATE_FROM_ENV = "CSW_RESTATE_FROM"
+# how the dbt step's log starts the list of what it left out (lib/inputs.seeds_current, unchanged_models); the
+# run's report (runner.py) repeats it
+LEFT_OUT = "left out, unchanged since the current publication's build, with their tests: "
 
 
 def project_var(settings: Settings, name: str) -> Any:

@@ -130,6 +130,15 @@ def full_rebuild_reason(conn: duckdb.DuckDBPyConnection, previous: dict | None, 
     return None
 
 
+def warehouse_tables(conn: duckdb.DuckDBPyConnection) -> set[tuple[str, str]]:
+    """Every table of the connection's own database, as (schema, name)."""
+    return set(
+        conn.execute(
+            "select schema_name, table_name from duckdb_tables() where database_name = current_database()"
+        ).fetchall()
+    )
+
+
 def seeds_current(
     conn: duckdb.DuckDBPyConnection,
     previous: dict | None,
@@ -142,16 +151,9 @@ def seeds_current(
     seeds were loaded and tested from these files, or, by the same rule, an earlier publication's were; and no
     build since (`run_id` is this one) had another project, which would have reloaded them from other files;
     and every seed table (`seed_tables`: schema, name) is there (`csw erase` drops them with every table dbt
-    built). Then a build need not load the seeds or test them again: 19 seeds and 37 tests that read only seeds, 56
-    of a build's ~290 nodes (9.7 s of 64 s of node time at the sample scale)."""
-    if previous is None:
-        return False
-    present = set(
-        conn.execute(
-            "select schema_name, table_name from duckdb_tables() where database_name = current_database()"
-        ).fetchall()
-    )
-    if not set(seed_tables) <= present:
+    built). Then a build need not load the seeds or test them again: 19 seeds and 37 tests that read only
+    seeds, 56 of a build's ~290 nodes (9.7 s of 64 s of node time at the sample scale)."""
+    if previous is None or not set(seed_tables) <= warehouse_tables(conn):
         return False
     published = conn.execute(
         "select recorded_at, project from raw._build_inputs where run_id = ?", [previous["run_id"]]
@@ -163,6 +165,24 @@ def seeds_current(
         [published[0], run_id, project],
     ).fetchone()[0]
     return others == 0
+
+
+def unchanged_models(
+    conn: duckdb.DuckDBPyConnection, since: datetime, reads: dict[str, tuple[tuple[str, str], list[str]]]
+) -> list[str]:
+    """The models of `reads` ({model: ((schema, table), the raw tables it reads)}, models that read only raw
+    tables and seeds) whose raw tables took no load accepted after `since` (the newest acceptance the current
+    publication's build read) and whose table is there: what the build they were last built and tested in
+    read is what they would read now. Only valid where the seeds are current (`seeds_current`): the
+    project is that build's, and a retired load rebuilds everything (`full_rebuild_reason`)."""
+    changed = {
+        row[0]
+        for row in conn.execute(
+            "select distinct table_name from raw._load_log where verdict = 'accepted' and verdict_at > ?", [since]
+        ).fetchall()
+    }
+    present = warehouse_tables(conn)
+    return sorted(model for model, (table, raw) in reads.items() if table in present and not set(raw) & changed)
 
 
 # What the weekly models restated by window read (dbt/macros/restate_from.sql), per raw table: the column

@@ -23,6 +23,7 @@ from dagster_project.lib.dbt_project import (
     AS_OF_ENV,
     CHECKED_THROUGH_ENV,
     DBT_RUN_EXECUTABLE,
+    LEFT_OUT,
     RESTATE_FROM_ENV,
     failed_nodes,
     keep_partial_parse,
@@ -38,6 +39,7 @@ from dagster_project.lib.inputs import (
     record_build_inputs,
     restate_from,
     seeds_current,
+    unchanged_models,
 )
 from dagster_project.lib.lake import import_marts, sync_raw
 from dagster_project.lib.marts import mart_names
@@ -49,20 +51,39 @@ dbt_project = DbtProject(project_dir=_settings.dbt_project_dir, profiles_dir=_se
 # The published marts, one list for publish, the mart checks and status (dagster_project/lib/marts.py).
 MART_KEYS = [AssetKey(["marts", name]) for name in mart_names(_settings.manifest_path)]
 # what `dbt build` reports on, for the progress messages: seeds, models and data tests
-_nodes = json.loads(_settings.manifest_path.read_text())["nodes"].values()
+_manifest = json.loads(_settings.manifest_path.read_text())
+_nodes = _manifest["nodes"].values()
 BUILT_NODES = sum(node["resource_type"] in ("seed", "model", "test") for node in _nodes)
 SEED_NAMES = sorted(node["name"] for node in _nodes if node["resource_type"] == "seed")
 SEED_TABLES = [(node["schema"], node["alias"]) for node in _nodes if node["resource_type"] == "seed"]
-# what a build that skips the seeds leaves out: the seeds and the tests that read only seeds
-SEED_ONLY_NODES = sum(
-    node["resource_type"] == "seed"
-    or (
-        node["resource_type"] == "test"
-        and bool(node["depends_on"]["nodes"])
-        and all(parent.startswith("seed.") for parent in node["depends_on"]["nodes"])
+
+
+def left_out_nodes(models: list[str]) -> int:
+    """How many nodes a build that leaves out the seeds and `models` does not run: those, and the tests
+    that read only those (for the progress messages)."""
+    out = {
+        n["unique_id"]
+        for n in _nodes
+        if n["resource_type"] == "seed" or (n["resource_type"] == "model" and n["name"] in models)
+    }
+    return len(out) + sum(
+        n["resource_type"] == "test" and bool(n["depends_on"]["nodes"]) and set(n["depends_on"]["nodes"]) <= out
+        for n in _nodes
+    )
+
+
+# the staging models (they read raw tables and seeds only) and the raw tables each reads: one whose tables took
+# no new load is left out with the seeds (lib/inputs.unchanged_models)
+STAGING_READS = {
+    node["name"]: (
+        (node["schema"], node["alias"]),
+        sorted(_manifest["sources"][p]["identifier"] for p in node["depends_on"]["nodes"] if p.startswith("source.")),
     )
     for node in _nodes
-)
+    if node["resource_type"] == "model"
+    and node["fqn"][1] == "staging"
+    and all(p.startswith(("source.", "seed.")) for p in node["depends_on"]["nodes"])
+}
 
 
 class WarehouseTranslator(DagsterDbtTranslator):
@@ -128,7 +149,7 @@ def warehouse_dbt_assets(
     as_of = resolve_as_of(context.run.tags, settings)
     log = current_log(settings.publish_dir)
     project = project_fingerprint(settings.project_folders, settings.engine)
-    restate, skip_seeds = None, False
+    restate, skip_seeds, staging_left_out = None, False, []
     with warehouse.connect() as conn:
         # what this build reads (project, loads and their verdicts, decisions, erasures), before dbt reads it:
         # publish copies it into `_publish_log`, and a later run that finds the same says so and stops
@@ -152,6 +173,8 @@ def warehouse_dbt_assets(
             context.log.info(f"weekly models restated from {restate or 'the first week'}")
             # Spark's seeds live in its session's tables: loaded on every build there
             skip_seeds = not spark and seeds_current(conn, log[-1], project, context.run_id, SEED_TABLES)
+            if skip_seeds:
+                staging_left_out = unchanged_models(conn, through.replace(tzinfo=UTC), STAGING_READS)
     os.environ.update(
         {
             **settings.dbt_env(),
@@ -168,12 +191,16 @@ def warehouse_dbt_assets(
     if full_refresh:
         args.append("--full-refresh")
     if skip_seeds:
-        # the seeds and the tests that read only seeds; `cautious` keeps a test that also reads a model
-        # (a staging model's relationship to a seed), where eager exclusion would drop it
-        args += ["--exclude", "resource_type:seed", "--indirect-selection", "cautious"]
-        context.log.info("seeds unchanged since the current publication's build: not loaded or tested again")
+        # the seeds, the staging models nothing new reaches, and the tests that read only those; `cautious`
+        # keeps a test that also reads a model built now (a relationship to a rebuilt model or to a seed),
+        # where eager exclusion would drop it
+        # (one `--exclude` value, its selectors separated by spaces: dbt read further values as another option's)
+        args += ["--exclude", " ".join(["resource_type:seed", *staging_left_out]), "--indirect-selection", "cautious"]
+        staging = f"{len(staging_left_out)} staging model(s)" if staging_left_out else "no staging model"
+        names = f" ({', '.join(staging_left_out)})" if staging_left_out else ""
+        context.log.info(f"{LEFT_OUT}the seeds, {staging}{names}")
     invocation = dbt.cli(args, context=context, raise_on_error=False)
-    events, total, shown = [], BUILT_NODES - (SEED_ONLY_NODES if skip_seeds else 0), 0
+    events, total, shown = [], BUILT_NODES - (left_out_nodes(staging_left_out) if skip_seeds else 0), 0
     for event in invocation.stream():
         events.append(event)
         # about twenty progress messages, read by `csw run` for its progress bar
