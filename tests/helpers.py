@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -53,6 +54,11 @@ def pipeline_env(data_dir: Path) -> dict[str, str]:
 
 def run_csw(args: list[str], env: dict[str, str], timeout: int = 900) -> subprocess.CompletedProcess[str]:
     return subprocess.run([CSW, *args], env=env, cwd=REPO, capture_output=True, text=True, timeout=timeout)
+
+
+def run_log(output: str) -> str:
+    """The Dagster and dbt log of a `csw run`, from the path its output names (`logs: <file>`)."""
+    return Path(re.search(r"logs: (\S+\.log)", output).group(1)).read_text()
 
 
 INTEGER_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT"}

@@ -8,14 +8,13 @@ the sample warehouse (dbt reads the column types of each model's inputs from it)
 from __future__ import annotations
 
 import json
-import re
 import shutil
 import subprocess
 from pathlib import Path
 
 from dagster_project.lib.dbt_project import DBT_EXECUTABLE
 from dagster_project.lib.settings import REPO_ROOT
-from tests.helpers import pipeline_env
+from tests.helpers import pipeline_env, run_log
 
 DBT_PROJECT_DIR = REPO_ROOT / "dbt"
 
@@ -48,6 +47,6 @@ def test_every_dbt_unit_test_passes(baseline: Path, tmp_path: Path) -> None:
 
 def test_production_runs_skip_unit_tests(pipeline_run) -> None:
     # the session's own run, from its log (dbt's newest target folder may be the other test worker's run)
-    log = Path(re.search(r"logs: (\S+\.log)", pipeline_run.output).group(1)).read_text()
+    log = run_log(pipeline_run.output)
     assert "START sql table model" in log, "dbt's node lines are in the run's log"
     assert "START unit_test" not in log

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
-import re
 import shutil
-import subprocess
 from datetime import date
 from pathlib import Path
 
@@ -15,7 +13,7 @@ import duckdb
 from dagster_project.generator import GeneratorOptions, generate
 from dagster_project.lib.publish import current_log
 from dagster_project.lib.settings import REPO_ROOT
-from tests.helpers import PIPELINE_OPTIONS, pipeline_env, run_csw
+from tests.helpers import PIPELINE_OPTIONS, pipeline_env, run_csw, run_log
 from tests.test_publish_resilience import published_run_ids
 
 
@@ -133,11 +131,6 @@ def land_late_changes(landing: Path) -> dict[str, str]:
     }
 
 
-def run_log(proc: subprocess.CompletedProcess[str]) -> str:
-    """The Dagster and dbt log of a `csw run`, from the path its output names."""
-    return Path(re.search(r"logs: (\S+\.log)", proc.stdout).group(1)).read_text()
-
-
 MANIFEST = REPO_ROOT / "dbt" / "target" / "manifest.json"
 # what dbt logs for each seed it loads (a build whose project is its publication's loads none: lib/inputs.seeds_current)
 SEED_LOADED = "START seed file seeds."
@@ -172,7 +165,7 @@ def test_incremental_run_equals_full_refresh(workspace: Path, tmp_path: Path) ->
     assert incremental.returncode == 0, incremental.stdout[-4000:]
     assert "is_incremental" not in incremental.stdout
     # the project is the publication's: the seeds and their tests were left out, and the equality below covers it
-    assert SEED_LOADED not in run_log(incremental)
+    assert SEED_LOADED not in run_log(incremental.stdout)
     assert "unchanged, not built or tested again: the seeds" in incremental.stdout, incremental.stdout[-4000:]
     # August to October closed before the previous publication (as of 2026-11-17): their MRR changed, and each
     # change is listed with the load that caused it, a backdated amendment
@@ -213,7 +206,7 @@ def test_incremental_run_equals_full_refresh(workspace: Path, tmp_path: Path) ->
 
     full = run_csw(["run", "--as-of", "2026-11-19", "--full-refresh"], env)
     assert full.returncode == 0, full.stdout[-4000:]
-    assert SEED_LOADED in run_log(full)
+    assert SEED_LOADED in run_log(full.stdout)
 
     conn = duckdb.connect()
     conn.execute(f"attach '{snapshot}' as inc (read_only)")

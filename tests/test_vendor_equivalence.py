@@ -27,7 +27,7 @@ from dagster_project.contract import TABLES
 from dagster_project.generator import GeneratorOptions, generate
 from dagster_project.lib.extract import load_table
 from dagster_project.lib.sources.profiles import profiles
-from tests.helpers import CSW, REPO, pipeline_env, published_differences, run_csw
+from tests.helpers import CSW, REPO, pipeline_env, published_differences, run_csw, run_log
 from tests.test_publish_resilience import published_run_ids
 
 SMALL = GeneratorOptions(accounts=12, months=6)
@@ -159,7 +159,7 @@ def test_bad_vendor_input_in_a_later_drop_reaches_nothing_published(saas, tmp_pa
     first = run_csw(["run", "--as-of", "2026-11-16"], env)
     assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
     assert "1 warn" in first.stdout, first.stdout
-    log = Path(re.search(r"logs: (\S+\.log)", first.stdout).group(1)).read_text()
+    log = run_log(first.stdout)
     assert re.search(r"WARN 1 unknown_event_names", log), "the one unknown name, counted by the warning test"
     published = published_run_ids(data)
 
