@@ -149,12 +149,12 @@ bench: setup-dev setup-spark java ## benchmark the pipeline: make bench SCALE=S|
 dashboard: setup ## start the leadership dashboard on http://localhost:8501
 	$(BIN)/streamlit run dashboard/app.py --server.headless true --browser.gatherUsageStats false
 
-docs: setup ## build the dbt documentation site (every mart column) into dbt/target/
-	cd dbt && ../$(BIN)/dbt docs generate --profiles-dir . --static --quiet
-	@echo "dbt docs: $(CURDIR)/dbt/target/static_index.html (or: make docs-serve)"
+docs: setup ## build the dbt documentation site (every mart column) into dbt/target/docs/
+	cd dbt && ../$(BIN)/dbt docs generate --profiles-dir . --static --quiet --target-path target/docs
+	@echo "dbt docs: $(CURDIR)/dbt/target/docs/static_index.html (or: make docs-serve)"
 
 docs-serve: docs ## serve the dbt documentation site on http://localhost:8080
-	cd dbt && ../$(BIN)/dbt docs serve --profiles-dir . --port 8080
+	cd dbt && ../$(BIN)/dbt docs serve --profiles-dir . --port 8080 --target-path target/docs
 
 clean: ## remove generated data, the warehouse and dbt artifacts (keeps .venv)
 	rm -rf data dbt/target dbt/logs

@@ -335,6 +335,9 @@ def cmd_dbt(args: argparse.Namespace, settings: Settings) -> int:
         AS_OF_ENV: as_of.isoformat(),
         "DBT_PROFILES_DIR": str(settings.dbt_project_dir),
     }
+    # dbt writes its manifest in place, not whole: in the shared target/ a run starting meanwhile read a
+    # half-written manifest.json and failed (a test worker's `csw dbt source freshness` beside another's run)
+    env.setdefault("DBT_TARGET_PATH", str(settings.dbt_project_dir / "target" / "by-hand"))
     print(f"csw dbt: dbt {' '.join(dbt_args)} on {settings.warehouse_path} as of {as_of}", file=sys.stderr)
     return subprocess.run([str(DBT_EXECUTABLE), *dbt_args], cwd=settings.dbt_project_dir, env=env).returncode
 
