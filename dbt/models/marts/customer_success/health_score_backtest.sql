@@ -121,25 +121,46 @@ measures as (
     select period_start, account_id, outcome, 'financial', financial_points from periods
 ),
 
--- the lowest value ranks last (highest rank): a low score is the prediction of the outcome
-ranked as (
-    select
-        measures.*,
-        rank() over (partition by period_start, subject order by measure_value desc)
-            + (count(*) over (partition by period_start, subject, measure_value) - 1) * 0.5 as average_rank
+{#- The rank-sum form needs only, per period, subject and value, how many weeks had the value and how many
+    of them were followed by the outcome: ranking every account-week instead took 2.0 s of this model's
+    2.1 s at M (session 19). The lowest value ranks last (highest rank): a low score is the prediction of
+    the outcome; ties share their average rank (the weeks with a higher value, then the middle of the
+    value's own weeks). -#}
+value_counts as (
+    select period_start, subject, measure_value, count(*) as weeks, sum(outcome) as outcomes
     from measures
+    group by period_start, subject, measure_value
+),
+
+ranked_values as (
+    select
+        value_counts.*,
+        coalesce(sum(weeks) over (
+            partition by period_start, subject order by measure_value desc
+            rows between unbounded preceding and 1 preceding
+        ), 0) + (weeks + 1) * 0.5 as average_rank
+    from value_counts
+),
+
+period_accounts as (
+    select period_start, count(distinct account_id) as accounts
+    from periods
+    group by period_start
 ),
 
 rank_sums as (
     select
-        period_start,
-        subject,
-        count(*) as scored_weeks,
-        count(distinct account_id) as accounts,
-        sum(outcome) as outcomes,
-        sum(case when outcome = 1 then average_rank else 0 end) as outcome_rank_sum
-    from ranked
-    group by period_start, subject
+        ranked_values.period_start,
+        ranked_values.subject,
+        cast(sum(ranked_values.weeks) as {{ dbt.type_bigint() }}) as scored_weeks,
+        max(period_accounts.accounts) as accounts,
+        sum(ranked_values.outcomes) as outcomes,
+        sum(ranked_values.outcomes * ranked_values.average_rank) as outcome_rank_sum
+    from ranked_values
+    inner join period_accounts
+        on period_accounts.period_start = ranked_values.period_start
+        or (period_accounts.period_start is null and ranked_values.period_start is null)
+    group by ranked_values.period_start, ranked_values.subject
 ),
 
 aucs as (
