@@ -71,10 +71,11 @@ periods as (
 
 {#- the independent units behind a period's AUC: weeks of one account are not independent (one loss
     labels up to horizon_days / 7 weeks before it), so the interval counts outcome events and
-    accounts without the outcome -#}
+    accounts without the outcome; and the period's accounts, which each AUC row reports -#}
 period_units as (
     select
         period_start,
+        count(distinct account_id) as accounts,
         count(distinct case when outcome = 0 then account_id end) as accounts_without_outcome
     from periods
     group by period_start
@@ -142,24 +143,18 @@ ranked_values as (
     from value_counts
 ),
 
-period_accounts as (
-    select period_start, count(distinct account_id) as accounts
-    from periods
-    group by period_start
-),
-
 rank_sums as (
     select
         ranked_values.period_start,
         ranked_values.subject,
         cast(sum(ranked_values.weeks) as {{ dbt.type_bigint() }}) as scored_weeks,
-        max(period_accounts.accounts) as accounts,
+        max(period_units.accounts) as accounts,
         sum(ranked_values.outcomes) as outcomes,
         sum(ranked_values.outcomes * ranked_values.average_rank) as outcome_rank_sum
     from ranked_values
-    inner join period_accounts
-        on period_accounts.period_start = ranked_values.period_start
-        or (period_accounts.period_start is null and ranked_values.period_start is null)
+    inner join period_units
+        on period_units.period_start = ranked_values.period_start
+        or (period_units.period_start is null and ranked_values.period_start is null)
     group by ranked_values.period_start, ranked_values.subject
 ),
 
